@@ -1,0 +1,1 @@
+"""Pure planning core: a `Scenario` in, a `Plan` out. Never imports Django."""

@@ -1,0 +1,112 @@
+"""The `nsatu` command: everything that is not the web.
+
+Commands that touch the database set Django up on first use, so `nsatu plan`
+and `nsatu synth`, which need none, start fast and work without one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="NSATU coordination platform: scenarios, plans, the ledger and the demo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+ledger_app = typer.Typer(help="The tamper-evident ledger of every change.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo scenario built from public facts.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def setup_django() -> None:
+    """Configure Django for commands that use the database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nsatu.site.settings")
+    import django
+
+    django.setup()
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Walk the hash chain; name the first event that was altered, removed or reordered."""
+    setup_django()
+    from nsatu.core.ledger import verify_ledger
+
+    result = verify_ledger()
+    if result.ok:
+        console.print(f"[green]ledger verified[/green]: {result.checked} events, chain intact")
+        return
+    err_console.print(f"[red]ledger broken[/red] at event #{result.bad_seq}: {result.reason}")
+    raise typer.Exit(1)
+
+
+@demo_app.command("logins")
+def demo_logins() -> None:
+    """Create the demo users (one per role) if missing, and print their logins."""
+    setup_django()
+    from nsatu.accounts.demo import ensure_demo_users
+
+    logins = ensure_demo_users()
+    console.print("[bold yellow]Demo logins: for the demo only, never for real use[/bold yellow]")
+    for login in logins:
+        console.print(f"  {login.role:<12} {login.username:<14} {login.password}   {login.description}")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: str = typer.Option(..., help="coordinator, donor, recipient, leadership or auditor"),
+    nation: str = typer.Option("", help="ISO3 code of the user's nation"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    staff: bool = typer.Option(False, help="may use the back office"),
+) -> None:
+    """Create a user account."""
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from nsatu.accounts.services import create_user
+    from nsatu.core.actors import CLI
+    from nsatu.nations.models import Nation
+
+    nation_obj = Nation.objects.filter(iso3=nation.upper()).first() if nation else None
+    if nation and nation_obj is None:
+        err_console.print(f"unknown nation {nation!r}")
+        raise typer.Exit(2)
+    try:
+        create_user(
+            actor=CLI, username=username, password=password, role=role, nation=nation_obj, is_staff=staff
+        )
+    except ValidationError as exc:
+        err_console.print(f"refused: {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"created {username} ({role})")
+
+
+def _register_optional(module: str) -> None:
+    # Command groups whose modules may be absent in a slimmed install.
+    package = module.rsplit(".", 1)[0]
+    if importlib.util.find_spec(package) is not None and importlib.util.find_spec(module) is not None:
+        importlib.import_module(module).register(app)
+
+
+for _module in ("nsatu.commands.plan", "nsatu.commands.scenario", "nsatu.commands.catalog"):
+    _register_optional(_module)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["Path", "app", "main", "setup_django"]

@@ -1,0 +1,161 @@
+"""Append to and verify the hash-chained ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from nsatu.core.actors import Actor, actor_identity
+from nsatu.core.models import GENESIS_HASH, Event, LedgerHead
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation that hashes are computed over."""
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _event_time(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    time: dt.datetime,
+    actor: str,
+    nation: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    payload: Any,
+) -> str:
+    """SHA-256 of the previous hash and the event's canonical content."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "time": _event_time(time),
+            "actor": actor,
+            "nation": nation,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def append_event(
+    *, actor: Actor, action: str, object_type: str, object_id: object = "", payload: Any = None
+) -> Event:
+    """Append one event. Must run inside the transaction that makes the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger events must be written inside the transaction of the change")
+    head, _ = LedgerHead.objects.select_for_update().get_or_create(singleton=1)
+    actor_name, nation = actor_identity(actor)
+    # Normalise through JSON so the stored payload hashes the same after a round trip.
+    clean_payload = json.loads(canonical_json(payload if payload is not None else {}))
+    now = timezone.now()
+    fields = {
+        "seq": head.seq + 1,
+        "time": now,
+        "actor": actor_name,
+        "nation": nation,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "payload": clean_payload,
+    }
+    digest = event_hash(prev_hash=head.hash, **fields)
+    event = Event.objects.create(prev_hash=head.hash, hash=digest, **fields)
+    head.seq, head.hash = event.seq, digest
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking the chain."""
+
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify_events(events: Iterable[Event], head: LedgerHead | None) -> Verification:
+    """Walk events in stored order; name the first that was altered, removed or reordered."""
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    for event in events:
+        if event.seq != expected_seq:
+            return Verification(
+                False,
+                checked,
+                expected_seq,
+                f"event #{expected_seq} is missing (removed) or out of order: found #{event.seq} in its place",
+            )
+        if event.prev_hash != prev_hash:
+            return Verification(
+                False,
+                checked,
+                event.seq,
+                f"event #{event.seq} does not follow event #{event.seq - 1} (reordered)",
+            )
+        recomputed = event_hash(
+            prev_hash=event.prev_hash,
+            seq=event.seq,
+            time=event.time,
+            actor=event.actor,
+            nation=event.nation,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            payload=event.payload,
+        )
+        if recomputed != event.hash:
+            return Verification(
+                False, checked, event.seq, f"event #{event.seq} was altered: its hash does not match"
+            )
+        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if head_seq != checked or head_hash != prev_hash:
+        return Verification(
+            False,
+            checked,
+            checked + 1,
+            f"the ledger head names event #{head_seq} but the chain ends at #{checked}: "
+            f"event #{checked + 1} onward was removed",
+        )
+    return Verification(True, checked)
+
+
+def verify_ledger() -> Verification:
+    """Verify the whole stored ledger."""
+    events = Event.objects.order_by("seq").iterator(chunk_size=2000)
+    return verify_events(events, LedgerHead.objects.filter(singleton=1).first())

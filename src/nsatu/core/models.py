@@ -1,0 +1,85 @@
+"""Base mixins and the hash-chained ledger of events."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from nsatu.core.choices import Releasability
+
+GENESIS_HASH = "0" * 64
+
+
+class TrackedModel(models.Model):
+    """Creation and change times, plus a version for optimistic concurrency."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class ReleasableModel(models.Model):
+    """A record carrying a releasability marking.
+
+    Subclasses name the path to the owning nation and to the record's
+    capability, so that one queryset filter serves every model.
+    """
+
+    RELEASE_OWNER_FIELD: ClassVar[str] = ""
+    RELEASE_CAPABILITY_FIELD: ClassVar[str] = ""
+
+    releasability = models.CharField(
+        _("releasability"), max_length=16, choices=Releasability.choices, default=Releasability.PUBLIC
+    )
+    releasable_to = models.ManyToManyField(
+        "nations.Nation", blank=True, related_name="+", verbose_name=_("releasable to nations")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Event(models.Model):
+    """One entry of the append-only ledger.
+
+    ``hash`` is SHA-256 over ``prev_hash`` and the canonical JSON of the other
+    fields, so altering, removing or reordering any event breaks the chain.
+    The database refuses UPDATE and DELETE on this table (triggers).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    time = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    nation = models.CharField(max_length=3, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["time"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+
+
+class LedgerHead(models.Model):
+    """The single row naming the last event; locked to serialise appends."""
+
+    singleton = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(singleton=1), name="ledgerhead_singleton")]
+
+    def __str__(self) -> str:
+        return f"ledger head #{self.seq}"

@@ -1,0 +1,81 @@
+"""Changes to requirements (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from nsatu.catalog.models import Capability, Family
+from nsatu.core.actors import Actor
+from nsatu.core.choices import Releasability
+from nsatu.core.services import create_record, delete_record, update_record
+from nsatu.nations.models import Nation
+from nsatu.needs.models import Requirement, RequirementStatus
+
+
+def _check_accepts(capability: Capability, accepts: Iterable[Family]) -> list[Family]:
+    families = list(accepts)
+    wrong = [f.code for f in families if f.capability_id != capability.pk]
+    if wrong:
+        raise ValidationError({"accepts": f"families {', '.join(wrong)} do not provide {capability.code}"})
+    return families
+
+
+def create_requirement(
+    *,
+    actor: Actor,
+    code: str,
+    recipient: Nation,
+    capability: Capability,
+    quantity: float,
+    priority: int,
+    needed_by: dt.date,
+    title: str = "",
+    accepts: Iterable[Family] = (),
+    releasability: str = Releasability.PUBLIC,
+    releasable_to: Iterable[Nation] = (),
+) -> Requirement:
+    """State a need of the recipient."""
+    families = _check_accepts(capability, accepts)
+    return create_record(
+        Requirement,
+        actor=actor,
+        m2m={"accepts": families, "releasable_to": list(releasable_to)},
+        code=code,
+        title=title,
+        recipient=recipient,
+        capability=capability,
+        quantity=quantity,
+        priority=priority,
+        needed_by=needed_by,
+        releasability=releasability,
+    )
+
+
+def update_requirement(
+    requirement: Requirement,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    accepts: Iterable[Family] | None = None,
+    releasable_to: Iterable[Nation] | None = None,
+    **changes: Any,
+) -> Requirement:
+    """Change a requirement; refused when someone saved it since ``expected_version``."""
+    m2m: dict[str, Iterable[Any]] = {}
+    if accepts is not None:
+        m2m["accepts"] = _check_accepts(changes.get("capability", requirement.capability), accepts)
+    if releasable_to is not None:
+        m2m["releasable_to"] = list(releasable_to)
+    return update_record(requirement, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
+
+
+def cancel_requirement(requirement: Requirement, *, actor: Actor) -> Requirement:
+    return update_record(requirement, actor=actor, action="cancel", status=RequirementStatus.CANCELLED)
+
+
+def delete_requirement(requirement: Requirement, *, actor: Actor) -> None:
+    delete_record(requirement, actor=actor)

@@ -10,6 +10,7 @@ PYTEST := $(VENV)/bin/pytest
 export NSATU_VAR_DIR ?= $(CURDIR)/var
 # Tests that need no database run once; the rest run on SQLite and on PostgreSQL.
 DB_FREE_TESTS := tests/planner tests/demo
+LINT_PATHS := $(wildcard src tests benchmarks manage.py)
 
 .PHONY: help run test lint typecheck bench demo-build system-deps clean
 
@@ -37,8 +38,8 @@ system-deps: ## install Debian's postgresql and chromium when missing (as root)
 	bash scripts/system-deps.sh
 
 lint: $(VENV)/.dev-installed ## ruff lint and format check
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 typecheck: $(VENV)/.dev-installed ## mypy (strict on the planner)
 	$(VENV)/bin/mypy src/nsatu

@@ -1,0 +1,63 @@
+"""Production settings, CSP, login throttling and password hashing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def run_manage(*args: str, secret: str | None) -> subprocess.CompletedProcess[str]:
+    # The test process allows async-unsafe ORM calls for Playwright; a deployment must not.
+    env = {k: v for k, v in os.environ.items() if k not in {"NSATU_SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env["DJANGO_SETTINGS_MODULE"] = "nsatu.site.settings_production"
+    if secret is not None:
+        env["NSATU_SECRET_KEY"] = secret
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_check_deploy_is_clean_in_production_settings() -> None:
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", secret=secrets.token_urlsafe(64))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("secret", [None, "django-insecure-nsatu-development-only", "short"])
+def test_production_refuses_to_start_without_a_real_secret(secret: str | None) -> None:
+    result = run_manage("check", secret=secret)
+    assert result.returncode != 0
+    assert "NSATU_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("path", ["/login/", "/"])
+def test_every_page_has_a_strict_csp(world: Any, path: str) -> None:
+    client = Client()
+    client.force_login(world.users["coordinator"])
+    response = client.get(path)
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "<script>" not in response.content.decode()  # no inline script
+
+
+def test_login_is_throttled_after_repeated_failures(world: Any) -> None:
+    client = Client()
+    for _ in range(5):
+        client.post("/login/", {"username": "deu", "password": "wrong-password"})
+    locked = client.post("/login/", {"username": "deu", "password": "x-Secret-123456"})
+    assert locked.status_code == 429
+
+
+def test_passwords_are_hashed_with_argon2(db: Any, settings: Any) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    assert make_password("a long enough password").startswith("argon2")

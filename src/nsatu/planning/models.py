@@ -39,3 +39,82 @@ class PlanningSettings(TrackedModel):
 
     def __str__(self) -> str:
         return self.name or "Planning settings"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class PlanRun(TrackedModel):
+    """One planning run over the database's scenario, with its live progress and result."""
+
+    method = models.CharField(max_length=16, default="optimal")
+    time_limit = models.FloatField(default=60)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    created_by = models.CharField(max_length=150)
+    task_id = models.CharField(max_length=64, blank=True)
+    # live progress, written by the worker as the solver reports
+    phase = models.CharField(max_length=40, blank=True)
+    fraction = models.FloatField(null=True, blank=True)
+    incumbent = models.FloatField(null=True, blank=True)
+    bound = models.FloatField(null=True, blank=True)
+    gap = models.FloatField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    # result
+    plan_status = models.CharField(max_length=16, blank=True)
+    message = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="planrun_status_known"),
+            models.CheckConstraint(condition=Q(time_limit__gt=0), name="planrun_time_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan run {self.pk} ({self.method}, {self.status})"
+
+
+class Allocation(models.Model):
+    """One shipment line of a plan run: offer -> requirement through a hub, arriving a week."""
+
+    run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="allocations")
+    offer = models.ForeignKey("offers.Offer", on_delete=models.CASCADE, related_name="allocations")
+    requirement = models.ForeignKey("needs.Requirement", on_delete=models.CASCADE, related_name="allocations")
+    hub = models.ForeignKey("logistics.Hub", on_delete=models.CASCADE, related_name="allocations")
+    quantity = models.FloatField()
+    arrival_week = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["run", "offer", "arrival_week"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} -> {self.requirement} x{self.quantity} wk {self.arrival_week}"
+
+
+class SeatUse(models.Model):
+    """Seats of a course a plan run uses."""
+
+    run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="seat_uses")
+    course = models.ForeignKey("training.Course", on_delete=models.CASCADE, related_name="seat_uses")
+    seats_used = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(seats_used__gte=0), name="seatuse_nonnegative"),
+            models.UniqueConstraint(fields=["run", "course"], name="seatuse_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course}: {self.seats_used}"

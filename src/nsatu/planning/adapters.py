@@ -1,0 +1,528 @@
+"""The only bridge between the ORM and the planner (DESIGN.md rule 2).
+
+- :func:`scenario_from_db` turns the database into a planner ``Scenario``.
+- :func:`import_scenario` writes a ``Scenario`` into the database: all or
+  nothing, idempotent (keyed by ids and codes), one ledger event per row
+  created or changed and none for rows already as the file says.
+- :func:`save_plan` stores a planner ``Plan`` as a run's allocation rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from nsatu.catalog.models import Capability, Family, FamilyAlias, ItemType
+from nsatu.core.actors import Actor
+from nsatu.core.releasability import format_marking, parse_marking
+from nsatu.core.services import create_record, update_record
+from nsatu.logistics.models import Hub, Route
+from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
+from nsatu.needs.models import Requirement
+from nsatu.offers.models import Offer, OfferStatus
+from nsatu.planner.plan import Plan
+from nsatu.planner.scenario import CellError, Scenario, ScenarioError
+from nsatu.planning.models import Allocation, PlanningSettings, PlanRun, SeatUse
+from nsatu.training.models import Course
+
+ImportProgress = Callable[[str, int, int], None]  # (table, rows done, rows in table)
+
+
+@dataclass
+class ImportReport:
+    """How many rows of each table were created, changed or already as given."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, table: str, outcome: str) -> None:
+        bucket = getattr(self, outcome)
+        bucket[table] = bucket.get(table, 0) + 1
+
+    @property
+    def changed_rows(self) -> int:
+        return sum(self.created.values()) + sum(self.updated.values())
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float) and value.is_integer():
+        return value
+    return value
+
+
+class _Upserter:
+    """Creates or updates one row per key, recording only real changes."""
+
+    def __init__(self, actor: Actor, report: ImportReport) -> None:
+        self.actor, self.report = actor, report
+
+    def __call__(
+        self,
+        table: str,
+        model: type[models.Model],
+        key: dict[str, Any],
+        values: dict[str, Any],
+        m2m: dict[str, Iterable[Any]] | None = None,
+    ) -> Any:
+        m2m = {name: list(items) for name, items in (m2m or {}).items()}
+        existing = model._default_manager.filter(**key).first()
+        if existing is None:
+            self.report.count(table, "created")
+            return create_record(model, actor=self.actor, m2m=m2m, **key, **values)
+        changes = {k: v for k, v in values.items() if _comparable(getattr(existing, k)) != _comparable(v)}
+        m2m_changes = {
+            name: items
+            for name, items in m2m.items()
+            if set(getattr(existing, name).values_list("pk", flat=True)) != {i.pk for i in items}
+        }
+        if not changes and not m2m_changes:
+            self.report.count(table, "unchanged")
+            return existing
+        self.report.count(table, "updated")
+        return update_record(existing, actor=self.actor, action="import-update", m2m=m2m_changes, **changes)
+
+
+def _extra(scenario: Scenario, table: str, row: int, column: str) -> str:
+    rows = scenario.extra_columns.get(table) or []
+    return str(rows[row].get(column, "") or "") if row < len(rows) else ""
+
+
+def _is_true(text: str) -> bool:
+    return text.strip().lower() in {"true", "1", "yes"}
+
+
+def import_scenario(
+    scenario: Scenario, *, actor: Actor, progress: ImportProgress | None = None
+) -> ImportReport:
+    """Write ``scenario`` into the database in one transaction.
+
+    Raises ``ScenarioError`` (and writes nothing) when a row contradicts the
+    database, e.g. an item type whose code exists with another family.
+    """
+    report = ImportReport()
+    upsert = _Upserter(actor, report)
+    tick = progress or (lambda table, done, total: None)
+    try:
+        with transaction.atomic():
+            _import_all(scenario, upsert, tick)
+    except (ValidationError, IntegrityError) as exc:
+        raise ScenarioError(
+            [CellError("(database)", 0, "", f"the database refused the import: {exc}")]
+        ) from exc
+    return report
+
+
+def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> None:
+    s = scenario
+    nations: dict[str, Nation] = {}
+    for i, code in enumerate(s.nation_codes):
+        nations[code] = upsert(
+            "nations",
+            Nation,
+            {"iso3": code},
+            {
+                "name": s.nation_names[i],
+                "nato": bool(s.nation_nato[i]),
+                "eu": bool(s.nation_eu[i]),
+                "codification_bureau": _extra(s, "nations", i, "codification_bureau"),
+            },
+        )
+        tick("nations", i + 1, len(s.nation_codes))
+    upsert(
+        "scenario",
+        PlanningSettings,
+        {"singleton": 1},
+        {
+            "name": str(s.extensions.get("_meta", [{}])[0].get("name", ""))
+            if s.extensions.get("_meta")
+            else "",
+            "description": str(s.extensions.get("_meta", [{}])[0].get("description", ""))
+            if s.extensions.get("_meta")
+            else "",
+            "start_date": s.start_date,
+            "horizon_weeks": s.horizon_weeks,
+            "recipient": nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient),
+            "lateness_half_life_weeks": s.lateness_half_life_weeks,
+            "default_family_cost": s.default_family_cost,
+        },
+    )
+    capability_names = {str(r["code"]): str(r.get("name", "")) for r in s.extensions.get("capabilities", [])}
+    capabilities: dict[str, Capability] = {}
+    for code in sorted(set(s.capability_codes) | set(capability_names)):
+        capabilities[code] = upsert(
+            "capabilities", Capability, {"code": code}, {"name": capability_names.get(code, "")}
+        )
+    families: dict[str, Family] = {}
+    for i, code in enumerate(s.family_codes):
+        families[code] = upsert(
+            "families",
+            Family,
+            {"code": code},
+            {
+                "name": s.family_names[i],
+                "capability": capabilities[s.capability_codes[int(s.family_capability[i])]],
+                "in_service": bool(s.family_in_service[i]),
+                "introduction_cost": float(s.family_cost[i]) if s.family_cost_given[i] else None,
+                "crew_per_unit": float(s.family_crew_per_unit[i]),
+                "existing_crews": float(s.family_existing_crews[i]),
+            },
+        )
+        tick("families", i + 1, len(s.family_codes))
+    for row in s.extensions.get("family_aliases", []):
+        upsert(
+            "family_aliases",
+            FamilyAlias,
+            {"alias": str(row["alias"])},
+            {"family": families[str(row["family"])], "source": str(row.get("source", "") or "")},
+        )
+    items: dict[str, ItemType] = {}
+    for i, code in enumerate(s.item_codes):
+        items[code] = upsert(
+            "item_types",
+            ItemType,
+            {"code": code},
+            {
+                "name": s.item_names[i],
+                "family": families[s.family_codes[int(s.item_family[i])]],
+                "unit": s.item_unit[i],
+                "mass_t": float(s.item_mass_t[i]),
+                "nsn": s.item_nsn[i],
+                "serialised": _is_true(_extra(s, "item_types", i, "serialised")),
+            },
+        )
+        tick("item_types", i + 1, len(s.item_codes))
+    recipient = nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient)
+    requirements: dict[str, Requirement] = {}
+    for i, code in enumerate(s.requirement_ids):
+        marking, listed = parse_marking(_extra(s, "requirements", i, "releasability"))
+        requirements[code] = upsert(
+            "requirements",
+            Requirement,
+            {"code": code},
+            {
+                "title": _extra(s, "requirements", i, "title"),
+                "recipient": recipient,
+                "capability": capabilities[s.capability_codes[int(s.requirement_capability[i])]],
+                "quantity": float(s.requirement_quantity[i]),
+                "priority": int(s.requirement_priority[i]),
+                "needed_by": s.requirement_needed_by[i],
+                "releasability": marking,
+            },
+            m2m={
+                "accepts": [families[f] for f in s.requirement_accepts[i]],
+                "releasable_to": [nations[c] for c in listed],
+            },
+        )
+        tick("requirements", i + 1, len(s.requirement_ids))
+    for i, code in enumerate(s.offer_ids):
+        marking, listed = parse_marking(_extra(s, "offers", i, "releasability"))
+        earmark = int(s.offer_earmark[i])
+        existing_status = Offer.objects.filter(code=code).values_list("status", flat=True).first()
+        # An offer the command has allocated stays allocated unless the file withdraws it.
+        status = OfferStatus.WITHDRAWN if s.offer_withdrawn[i] else OfferStatus.OFFERED
+        if existing_status == OfferStatus.ALLOCATED and status == OfferStatus.OFFERED:
+            status = OfferStatus.ALLOCATED
+        upsert(
+            "offers",
+            Offer,
+            {"code": code},
+            {
+                "donor": nations[s.nation_codes[int(s.offer_donor[i])]],
+                "item_type": items[s.item_codes[int(s.offer_item[i])]],
+                "quantity": float(s.offer_quantity[i]),
+                "available_from": s.offer_available_from[i],
+                "earmark": requirements[s.requirement_ids[earmark]] if earmark >= 0 else None,
+                "status": status,
+                "note": _extra(s, "offers", i, "note"),
+                "releasability": marking,
+            },
+            m2m={"releasable_to": [nations[c] for c in listed]},
+        )
+        tick("offers", i + 1, len(s.offer_ids))
+    hubs: dict[str, Hub] = {}
+    for i, code in enumerate(s.hub_codes):
+        hubs[code] = upsert(
+            "hubs",
+            Hub,
+            {"code": code},
+            {
+                "name": s.hub_names[i],
+                "nation": nations[s.hub_iso3[i]],
+                "capacity_t_per_week": float(s.hub_capacity_t[i]),
+            },
+        )
+    for k in range(len(s.route_donor)):
+        donor, hub = s.nation_codes[int(s.route_donor[k])], s.hub_codes[int(s.route_hub[k])]
+        upsert(
+            "routes",
+            Route,
+            {"donor": nations[donor], "hub": hubs[hub]},
+            {"lead_time_days": int(s.route_lead_days[k])},
+        )
+    for i, code in enumerate(s.course_ids):
+        upsert(
+            "courses",
+            Course,
+            {"code": code},
+            {
+                "family": families[s.family_codes[int(s.course_family[i])]],
+                "host": nations[s.course_host[i]],
+                "seats": float(s.course_seats[i]),
+                "start": s.course_start[i],
+                "duration_weeks": int(s.course_duration_weeks[i]),
+            },
+        )
+    for row in s.extensions.get("coalitions", []):
+        upsert(
+            "coalitions",
+            Coalition,
+            {"code": str(row["code"])},
+            {"name": str(row.get("name", ""))},
+            m2m={
+                "capabilities": [capabilities[c] for c in _as_list(row.get("capabilities"))],
+                "leads": [nations[c] for c in _as_list(row.get("leads"))],
+                "members": [nations[c] for c in _as_list(row.get("members"))],
+            },
+        )
+    agreements: dict[str, Agreement] = {}
+    for row in s.extensions.get("agreements", []):
+        agreements[str(row["id"])] = upsert(
+            "agreements",
+            Agreement,
+            {"code": str(row["id"])},
+            {
+                "donor": nations[str(row["donor"])],
+                "signed": row["signed"],
+                "duration_years": row.get("duration_years") or None,
+                "place": str(row.get("place", "") or ""),
+                "note": str(row.get("note", "") or ""),
+            },
+        )
+    for row in s.extensions.get("pledges", []):
+        upsert(
+            "pledges",
+            Pledge,
+            {
+                "agreement": agreements[str(row["agreement"])],
+                "year": int(row["year"]),  # type: ignore[call-overload]
+                "currency": str(row["currency"]),
+                "purpose": str(row.get("purpose", "") or ""),
+            },
+            {"amount": Decimal(str(row["amount"]))},
+        )
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    return [str(v) for v in value]
+
+
+def scenario_from_db() -> Scenario:
+    """The database's scenario, in planner arrays, rows ordered by code."""
+    settings = PlanningSettings.objects.filter(singleton=1).select_related("recipient").first()
+    if settings is None or settings.recipient is None:
+        raise ScenarioError([CellError("scenario", 0, "", "no scenario is loaded: import one first")])
+    nations = list(Nation.objects.order_by("iso3"))
+    nation_index = {n.pk: i for i, n in enumerate(nations)}
+    families = list(Family.objects.select_related("capability").order_by("code"))
+    requirements = list(
+        Requirement.objects.exclude(status="cancelled")
+        .select_related("capability")
+        .prefetch_related("accepts", "releasable_to")
+        .order_by("code")
+    )
+    capability_codes = sorted(
+        {f.capability.code for f in families} | {r.capability.code for r in requirements}
+    )
+    cap_index = {c: i for i, c in enumerate(capability_codes)}
+    family_index = {f.pk: i for i, f in enumerate(families)}
+    items = list(ItemType.objects.order_by("code"))
+    item_index = {t.pk: i for i, t in enumerate(items)}
+    requirement_index = {r.pk: i for i, r in enumerate(requirements)}
+    offers = list(Offer.objects.prefetch_related("releasable_to").order_by("code"))
+    hubs = list(Hub.objects.select_related("nation").order_by("code"))
+    hub_index = {h.pk: i for i, h in enumerate(hubs)}
+    routes = list(Route.objects.select_related("donor", "hub").order_by("donor__iso3", "hub__code"))
+    courses = list(Course.objects.select_related("host").order_by("code"))
+
+    family_ok = np.zeros((len(requirements), len(families)), dtype=bool)
+    family_cap = np.array([cap_index[f.capability.code] for f in families], dtype=np.int64)
+    for r, req in enumerate(requirements):
+        accepted = [family_index[f.pk] for f in req.accepts.all()]
+        if accepted:
+            family_ok[r, accepted] = True
+        else:
+            family_ok[r] = family_cap == cap_index[req.capability.code]
+
+    meta = {"name": settings.name, "description": settings.description}
+    return Scenario(
+        start_date=settings.start_date,
+        horizon_weeks=settings.horizon_weeks,
+        recipient=settings.recipient.iso3,
+        lateness_half_life_weeks=settings.lateness_half_life_weeks,
+        default_family_cost=settings.default_family_cost,
+        nation_codes=[n.iso3 for n in nations],
+        nation_names=[n.name for n in nations],
+        nation_nato=np.array([n.nato for n in nations], dtype=bool),
+        nation_eu=np.array([n.eu for n in nations], dtype=bool),
+        capability_codes=capability_codes,
+        family_codes=[f.code for f in families],
+        family_names=[f.name for f in families],
+        family_capability=family_cap,
+        family_in_service=np.array([f.in_service for f in families], dtype=bool),
+        family_cost=np.array(
+            [
+                settings.default_family_cost if f.introduction_cost is None else f.introduction_cost
+                for f in families
+            ]
+        ),
+        family_cost_given=np.array([f.introduction_cost is not None for f in families], dtype=bool),
+        family_crew_per_unit=np.array([f.crew_per_unit for f in families], dtype=float),
+        family_existing_crews=np.array([f.existing_crews for f in families], dtype=float),
+        item_codes=[t.code for t in items],
+        item_names=[t.name for t in items],
+        item_family=np.array([family_index[t.family_id] for t in items], dtype=np.int64),
+        item_unit=[t.unit for t in items],
+        item_is_each=np.array([t.unit == "each" for t in items], dtype=bool),
+        item_mass_t=np.array([t.mass_t for t in items], dtype=float),
+        item_nsn=[t.nsn for t in items],
+        requirement_ids=[r.code for r in requirements],
+        requirement_capability=np.array([cap_index[r.capability.code] for r in requirements], dtype=np.int64),
+        requirement_quantity=np.array([r.quantity for r in requirements], dtype=float),
+        requirement_priority=np.array([r.priority for r in requirements], dtype=np.int64),
+        requirement_needed_by=[r.needed_by for r in requirements],
+        requirement_accepts=[sorted(f.code for f in r.accepts.all()) for r in requirements],
+        requirement_family_ok=family_ok,
+        offer_ids=[o.code for o in offers],
+        offer_donor=np.array([nation_index[o.donor_id] for o in offers], dtype=np.int64),
+        offer_item=np.array([item_index[o.item_type_id] for o in offers], dtype=np.int64),
+        offer_quantity=np.array([o.quantity for o in offers], dtype=float),
+        offer_available_from=[o.available_from for o in offers],
+        offer_earmark=np.array(
+            [requirement_index.get(o.earmark_id, -1) if o.earmark_id else -1 for o in offers], dtype=np.int64
+        ),
+        # Allocated offers are committed by an approved plan: not available to a new one.
+        offer_withdrawn=np.array([o.status != OfferStatus.OFFERED for o in offers], dtype=bool),
+        hub_codes=[h.code for h in hubs],
+        hub_names=[h.name for h in hubs],
+        hub_iso3=[h.nation.iso3 for h in hubs],
+        hub_capacity_t=np.array([h.capacity_t_per_week for h in hubs], dtype=float),
+        route_donor=np.array([nation_index[r.donor_id] for r in routes], dtype=np.int64),
+        route_hub=np.array([hub_index[r.hub_id] for r in routes], dtype=np.int64),
+        route_lead_days=np.array([r.lead_time_days for r in routes], dtype=np.int64),
+        course_ids=[c.code for c in courses],
+        course_family=np.array([family_index[c.family_id] for c in courses], dtype=np.int64),
+        course_host=[c.host.iso3 for c in courses],
+        course_seats=np.array([c.seats for c in courses], dtype=float),
+        course_start=[c.start for c in courses],
+        course_duration_weeks=np.array([c.duration_weeks for c in courses], dtype=np.int64),
+        extra_columns={
+            "nations": [{"codification_bureau": n.codification_bureau} for n in nations],
+            "item_types": [{"serialised": "true" if t.serialised else "false"} for t in items],
+            "requirements": [
+                {
+                    "title": r.title,
+                    "releasability": format_marking(r.releasability, [n.iso3 for n in r.releasable_to.all()]),
+                }
+                for r in requirements
+            ],
+            "offers": [
+                {
+                    "releasability": format_marking(o.releasability, [n.iso3 for n in o.releasable_to.all()]),
+                    "note": o.note,
+                }
+                for o in offers
+            ],
+        },
+        extensions=_extensions_from_db(meta),
+    )
+
+
+def _extensions_from_db(meta: dict[str, str]) -> dict[str, list[dict[str, object]]]:
+    coalitions = Coalition.objects.prefetch_related("capabilities", "leads", "members").order_by("code")
+    pledges = Pledge.objects.select_related("agreement").order_by(
+        "agreement__code", "year", "currency", "purpose"
+    )
+    return {
+        "_meta": [dict(meta)],
+        "capabilities": [{"code": c.code, "name": c.name} for c in Capability.objects.order_by("code")],
+        "family_aliases": [
+            {"alias": a.alias, "family": a.family.code, "source": a.source}
+            for a in FamilyAlias.objects.select_related("family").order_by("alias")
+        ],
+        "coalitions": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "capabilities": sorted(x.code for x in c.capabilities.all()),
+                "leads": sorted(x.iso3 for x in c.leads.all()),
+                "members": sorted(x.iso3 for x in c.members.all()),
+            }
+            for c in coalitions
+        ],
+        "agreements": [
+            {
+                "id": a.code,
+                "donor": a.donor.iso3,
+                "signed": a.signed,
+                "duration_years": a.duration_years,
+                "place": a.place,
+                "note": a.note,
+            }
+            for a in Agreement.objects.select_related("donor").order_by("code")
+        ],
+        "pledges": [
+            {
+                "agreement": p.agreement.code,
+                "year": p.year,
+                "amount": float(p.amount),
+                "currency": p.currency,
+                "purpose": p.purpose,
+            }
+            for p in pledges
+        ],
+    }
+
+
+def save_plan(run: PlanRun, scenario: Scenario, plan: Plan) -> int:
+    """Store ``plan``'s lines and seat use as rows of ``run``; returns the number of lines."""
+    offers = {o.code: o.pk for o in Offer.objects.filter(code__in=scenario.offer_ids)}
+    requirements = {r.code: r.pk for r in Requirement.objects.filter(code__in=scenario.requirement_ids)}
+    hubs = {h.code: h.pk for h in Hub.objects.all()}
+    rows = [
+        Allocation(
+            run=run,
+            offer_id=offers[scenario.offer_ids[int(plan.alloc_offer[k])]],
+            requirement_id=requirements[scenario.requirement_ids[int(plan.alloc_requirement[k])]],
+            hub_id=hubs[scenario.hub_codes[int(plan.alloc_hub[k])]],
+            quantity=float(plan.alloc_quantity[k]),
+            arrival_week=int(plan.alloc_week[k]),
+        )
+        for k in range(plan.n_lines)
+        if plan.alloc_quantity[k] > 0
+    ]
+    Allocation.objects.bulk_create(rows, batch_size=2000)
+    if plan.seats_used is not None:
+        courses = {c.code: c.pk for c in Course.objects.all()}
+        SeatUse.objects.bulk_create(
+            [
+                SeatUse(run=run, course_id=courses[code], seats_used=float(plan.seats_used[i]))
+                for i, code in enumerate(scenario.course_ids)
+                if plan.seats_used[i] > 0
+            ]
+        )
+    return len(rows)

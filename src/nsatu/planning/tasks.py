@@ -1,0 +1,124 @@
+"""Background planning runs on the django-tasks queue."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from nsatu.core.actors import WORKER
+from nsatu.core.ledger import append_event
+from nsatu.planner.progress import ProgressEvent
+from nsatu.planner.scenario import ScenarioError
+from nsatu.planning.adapters import save_plan, scenario_from_db
+from nsatu.planning.models import PlanRun, RunStatus
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or value != value or abs(value) == float("inf") else float(value)
+
+
+class _ProgressWriter:
+    """Writes the solver's progress to the run row, at most twice a second."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id, self.last = run_id, 0.0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_SECONDS and event.phase != "done":
+            return
+        self.last = now
+        PlanRun.objects.filter(pk=self.run_id).update(
+            phase=event.phase[:40],
+            fraction=_finite(event.fraction),
+            incumbent=_finite(event.incumbent),
+            bound=_finite(event.bound),
+            gap=_finite(event.gap),
+            heartbeat=timezone.now(),
+        )
+
+
+def execute_plan_run(run_id: int) -> None:
+    """Plan the database's scenario for run ``run_id`` and store the result."""
+    from nsatu.planner.methods import run_method
+
+    run = PlanRun.objects.get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        return  # already taken by another worker, or finished
+    PlanRun.objects.filter(pk=run_id).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat=timezone.now(), phase="read"
+    )
+    try:
+        scenario = scenario_from_db()
+        plan = run_method(scenario, run.method, time_limit=run.time_limit, progress=_ProgressWriter(run_id))
+    except ScenarioError as exc:
+        _finish(run_id, RunStatus.FAILED, message=str(exc))
+        return
+    except Exception:
+        _finish(run_id, RunStatus.FAILED, message="planning failed:\n" + traceback.format_exc(limit=5))
+        raise
+    with transaction.atomic():
+        lines = save_plan(run, scenario, plan)
+        _finish(
+            run_id,
+            RunStatus.DONE,
+            message=plan.message,
+            plan_status=plan.status,
+            metrics=_json_metrics(plan.metrics),
+            bound=_finite(plan.bound),
+            lines=lines,
+        )
+
+
+def _json_metrics(metrics: dict[str, object]) -> dict[str, object]:
+    import json
+
+    text = json.dumps(metrics, default=lambda v: v.tolist() if hasattr(v, "tolist") else str(v))
+    result: dict[str, object] = json.loads(text)
+    return result
+
+
+def _finish(
+    run_id: int,
+    status: str,
+    *,
+    message: str = "",
+    plan_status: str = "",
+    metrics: dict[str, object] | None = None,
+    bound: float | None = None,
+    lines: int = 0,
+) -> None:
+    with transaction.atomic():
+        run = PlanRun.objects.select_for_update().get(pk=run_id)
+        run.status, run.message, run.finished_at, run.phase = status, message, timezone.now(), "done"
+        run.plan_status, run.metrics, run.fraction = plan_status, metrics or {}, 1.0
+        if bound is not None:
+            run.bound = bound
+        if metrics and isinstance(metrics.get("objective"), (int, float)):
+            run.incumbent = float(metrics["objective"])  # type: ignore[arg-type]
+        run.save()
+        append_event(
+            actor=WORKER,
+            action="plan-" + status,
+            object_type="planning.planrun",
+            object_id=run_id,
+            payload={
+                "method": run.method,
+                "lines": lines,
+                "plan_status": plan_status,
+                "objective": (metrics or {}).get("objective"),
+                "message": message[:500],
+            },
+        )
+
+
+@task(queue_name="planning")
+def run_plan(run_id: int) -> None:
+    """The queued task: one plan run."""
+    execute_plan_run(run_id)

@@ -118,7 +118,8 @@ def verify_events(events: Iterable[Event], head: LedgerHead | None) -> Verificat
                 False,
                 checked,
                 expected_seq,
-                f"event #{expected_seq} is missing (removed) or out of order: found #{event.seq} in its place",
+                f"event #{expected_seq} is missing (removed) or out of order: "
+                f"found #{event.seq} in its place",
             )
         if event.prev_hash != prev_hash:
             return Verification(

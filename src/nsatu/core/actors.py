@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from nsatu.accounts.models import User
@@ -33,3 +33,13 @@ def actor_identity(actor: Actor) -> tuple[str, str]:
         return actor.username, actor.nation
     nation = actor.nation.iso3 if actor.nation_id else ""  # type: ignore[union-attr]
     return actor.username, nation
+
+
+def request_actor(request: Any) -> User:
+    """The signed-in user of a request, as the actor of the changes it makes."""
+    from nsatu.accounts.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("changes need a signed-in user")
+    return user

@@ -57,6 +57,12 @@ def execute_plan_run(run_id: int) -> None:
     try:
         scenario = scenario_from_db()
         plan = run_method(scenario, run.method, time_limit=run.time_limit, progress=_ProgressWriter(run_id))
+        # The baselines on the same data, for the comparison every plan is shown with.
+        plan.metrics["baselines"] = {
+            method: run_method(scenario, method).metrics
+            for method in ("country", "greedy")
+            if method != run.method
+        }
     except ScenarioError as exc:
         _finish(run_id, RunStatus.FAILED, message=str(exc))
         return

@@ -6,7 +6,6 @@ from django.urls import include, path
 
 from nsatu.core.views import ledger
 from nsatu.needs.views import requirement_list
-from nsatu.offers.views import offer_list
 from nsatu.site.api import api
 from nsatu.site.views import home
 
@@ -15,8 +14,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requirements/", requirement_list, name="requirement-list"),
-    path("offers/", offer_list, name="offer-list"),
+    path("offers/", include("nsatu.offers.urls")),
     path("ledger/", ledger, name="ledger"),
+    path("plans/", include("nsatu.planning.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

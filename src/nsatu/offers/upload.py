@@ -1,0 +1,138 @@
+"""Reading a donor's offers workbook: every row checked, every error located."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from nsatu.catalog.models import ItemType
+from nsatu.needs.models import Requirement
+from nsatu.offers.models import Offer
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+COLUMNS = ["id", "item_type", "quantity", "available_from", "earmark", "status"]
+REQUIRED = ["id", "item_type", "quantity", "available_from"]
+
+
+@dataclass
+class OfferRow:
+    code: str
+    item_type: ItemType
+    quantity: float
+    available_from: dt.date
+    earmark: Requirement | None
+    withdrawn: bool
+    exists: bool
+
+
+@dataclass
+class UploadResult:
+    rows: list[OfferRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _sheet_rows(name: str, content: bytes) -> tuple[str, list[list[Any]]]:
+    if name.lower().endswith(".xlsx"):
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheet = "offers" if "offers" in book.sheet_names else book.sheet_names[0]
+        return sheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    text = content.decode("utf-8-sig")
+    return name, [row for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
+
+
+def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadResult:
+    """Check an uploaded offers file for one donor; nothing is written here."""
+    result = UploadResult()
+    if len(content) > MAX_UPLOAD_BYTES:
+        result.errors.append(f"{name}: the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        return result
+    if not name.lower().endswith((".xlsx", ".csv")):
+        result.errors.append(f"{name}: upload a .xlsx workbook or a .csv file")
+        return result
+    try:
+        sheet, table = _sheet_rows(name, content)
+    except Exception as exc:  # a corrupt workbook or undecodable text
+        result.errors.append(f"{name}: cannot be read ({exc.__class__.__name__}: {exc})")
+        return result
+    if not table or not any(_text(c) for c in table[0]):
+        result.errors.append(f"{sheet}: the file is empty")
+        return result
+    header = [_text(c).lower() for c in table[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        result.errors.append(f"{sheet}, row 1: missing column(s) {', '.join(missing)}")
+        return result
+    items = {t.code: t for t in ItemType.objects.all()}
+    requirements = {r.code: r for r in Requirement.objects.all()}
+    others = dict(Offer.objects.exclude(donor__iso3=donor_iso3).values_list("code", "donor__iso3"))
+    mine = set(Offer.objects.filter(donor__iso3=donor_iso3).values_list("code", flat=True))
+    seen: set[str] = set()
+    for number, raw in enumerate(table[1:], start=2):
+        cells = {header[i]: raw[i] for i in range(min(len(header), len(raw)))}
+        if not any(_text(v) for v in cells.values()):
+            continue
+        where = f"{sheet}, row {number}"
+        code = _text(cells.get("id"))
+        problems: list[str] = []
+        if not code:
+            problems.append(f"{where}, column id: empty")
+        elif code in seen:
+            problems.append(f"{where}, column id: duplicate id {code}")
+        elif code in others:
+            problems.append(f"{where}, column id: {code} is another nation's offer")
+        seen.add(code)
+        item = items.get(_text(cells.get("item_type")))
+        if item is None:
+            problems.append(f"{where}, column item_type: unknown item type {_text(cells.get('item_type'))!r}")
+        try:
+            quantity = float(cells.get("quantity"))  # type: ignore[arg-type]
+            if quantity <= 0:
+                problems.append(f"{where}, column quantity: must be greater than zero")
+            elif item is not None and item.unit == "each" and not quantity.is_integer():
+                problems.append(f"{where}, column quantity: {item.code} is counted in whole units")
+        except (TypeError, ValueError):
+            quantity = 0.0
+            problems.append(f"{where}, column quantity: not a number ({_text(cells.get('quantity'))!r})")
+        try:
+            available = _date(cells.get("available_from"))
+        except ValueError:
+            available = dt.date.min
+            problems.append(
+                f"{where}, column available_from: not a date ({_text(cells.get('available_from'))!r})"
+            )
+        earmark_code = _text(cells.get("earmark"))
+        earmark = requirements.get(earmark_code) if earmark_code else None
+        if earmark_code and earmark is None:
+            problems.append(f"{where}, column earmark: unknown requirement {earmark_code!r}")
+        status = _text(cells.get("status")).lower() or "offered"
+        if status not in ("offered", "withdrawn"):
+            problems.append(f"{where}, column status: must be offered or withdrawn, not {status!r}")
+        if problems:
+            result.errors.extend(problems)
+            continue
+        assert item is not None
+        result.rows.append(
+            OfferRow(code, item, quantity, available, earmark, status == "withdrawn", exists=code in mine)
+        )
+    if not result.rows and not result.errors:
+        result.errors.append(f"{sheet}: no offer rows")
+    return result

@@ -1,0 +1,161 @@
+"""The coordinator's planning pages: run, watch, inspect, approve, compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nsatu.core.actors import request_actor
+from nsatu.core.choices import COMMAND_ROLES, Role
+from nsatu.core.releasability import releasable
+from nsatu.offers.models import Offer
+from nsatu.planning.forms import CompareForm, PlanRunForm
+from nsatu.planning.models import Allocation, PlanRun
+from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
+
+FIGURES = [
+    ("objective", _("Objective")),
+    ("bound", _("Proven bound")),
+    ("gap", _("Gap")),
+    ("pwf", _("Priority-weighted fulfilment")),
+    ("on_time_share", _("On-time share")),
+    ("new_families", _("New families")),
+    ("solve_seconds", _("Seconds")),
+]
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) != Role.COORDINATOR:
+        raise PermissionDenied
+
+
+def _may_read_plans(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) not in COMMAND_ROLES | {Role.DONOR, Role.RECIPIENT}:
+        raise PermissionDenied
+
+
+def _figure_rows(columns: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
+    """Rows of figures, one column per method or run."""
+    rows = []
+    for key, label in FIGURES:
+        cells: list[Any] = [label]
+        for _name, metrics in columns:
+            value = metrics.get(key)
+            if key == "new_families" and isinstance(value, list):
+                value = f"{len(value)}: {', '.join(value)}" if value else "0"
+            elif isinstance(value, float):
+                value = f"{value:.4g}" if key not in ("pwf", "on_time_share", "gap") else f"{value:.2%}"
+            cells.append("" if value is None else value)
+        rows.append(cells)
+    return rows
+
+
+@login_required
+def plan_index(request: HttpRequest) -> HttpResponse:
+    """Runs so far, and (for coordinators) the form that starts one."""
+    _may_read_plans(request)
+    fail_stale_runs()
+    form = PlanRunForm(request.POST or None)
+    if request.method == "POST":
+        _require_coordinator(request)
+        if form.is_valid():
+            try:
+                run = start_plan_run(
+                    actor=request_actor(request),
+                    method=form.cleaned_data["method"],
+                    time_limit=form.cleaned_data["time_limit"],
+                )
+            except PlanningError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("plan-run", run_id=run.pk)
+    runs = Paginator(PlanRun.objects.all(), 25).get_page(request.GET.get("page"))
+    return render(request, "planning/index.html", {"form": form, "runs": runs, "compare": CompareForm()})
+
+
+def _allocations_for(request: HttpRequest, run: PlanRun) -> QuerySet[Allocation]:
+    """A run's lines whose offer the user may see."""
+    visible_offers = releasable(Offer.objects.all(), request.user)
+    return (
+        run.allocations.filter(offer__in=visible_offers)
+        .select_related("offer__donor", "offer__item_type", "requirement__capability", "hub")
+        .order_by("requirement__priority", "requirement__code", "arrival_week")
+    )
+
+
+@login_required
+def plan_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run: progress while it runs; figures beside the baselines, lines and approval when done."""
+    _may_read_plans(request)
+    run = get_object_or_404(PlanRun, pk=run_id)
+    lines = _allocations_for(request, run)
+    requirement = request.GET.get("requirement", "").strip()
+    offer = request.GET.get("offer", "").strip()
+    if requirement:
+        lines = lines.filter(requirement__code=requirement)
+    if offer:
+        lines = lines.filter(offer__code=offer)
+    baselines = run.metrics.get("baselines", {}) if isinstance(run.metrics, dict) else {}
+    columns = [(run.method, {**run.metrics, "bound": run.bound}), *sorted(baselines.items())]
+    context = {
+        "run": run,
+        "figure_heads": [name for name, _m in columns],
+        "figures": _figure_rows(columns),
+        "lines": Paginator(lines, 50).get_page(request.GET.get("page")),
+        "filters": {"requirement": requirement, "offer": offer},
+    }
+    return render(request, "planning/run.html", context)
+
+
+@login_required
+def plan_run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress fragment the run page polls (htmx) until the run ends."""
+    _may_read_plans(request)
+    fail_stale_runs()
+    run = get_object_or_404(PlanRun, pk=run_id)
+    response = render(request, "planning/_progress.html", {"run": run})
+    if run.status in ("done", "failed") and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # reload once to show the result
+    return response
+
+
+@login_required
+@require_POST
+def plan_run_approve(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Approve a run: its allocations become commitments."""
+    _require_coordinator(request)
+    run = get_object_or_404(PlanRun, pk=run_id)
+    try:
+        approve_plan_run(run, actor=request_actor(request))
+    except PlanningError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Plan run %(id)s approved: its allocations are now commitments.") % {"id": run.pk}
+        )
+    return redirect("plan-run", run_id=run.pk)
+
+
+@login_required
+def plan_compare(request: HttpRequest) -> HttpResponse:
+    """Two runs side by side."""
+    _may_read_plans(request)
+    form = CompareForm(request.GET or None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        run_a = get_object_or_404(PlanRun, pk=form.cleaned_data["a"])
+        run_b = get_object_or_404(PlanRun, pk=form.cleaned_data["b"])
+        context["heads"] = [f"#{run_a.pk} {run_a.method}", f"#{run_b.pk} {run_b.method}"]
+        context["figures"] = _figure_rows(
+            [(str(r.pk), {**r.metrics, "bound": r.bound}) for r in (run_a, run_b)]
+        )
+    return render(request, "planning/compare.html", context)

@@ -26,7 +26,7 @@ def test_donor_signs_in_and_sees_releasable_offers(live_server: Any, world: Any,
     page.get_by_role("heading", name="Overview").wait_for()
     assert "deu" in page.content()
     screenshot(page, "overview-donor")
-    page.get_by_role("link", name="Offers").click()
+    page.get_by_role("link", name="Offers", exact=True).click()
     page.get_by_role("heading", name="Offers").wait_for()
     cells = page.locator("tbody td:first-child").all_inner_texts()
     assert sorted(cells) == ["O-coalition", "O-public"]

@@ -5,7 +5,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from nsatu.core.views import ledger
-from nsatu.needs.views import requirement_list
 from nsatu.site.api import api
 from nsatu.site.views import home
 
@@ -13,7 +12,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("requirements/", requirement_list, name="requirement-list"),
+    path("requirements/", include("nsatu.needs.urls")),
     path("offers/", include("nsatu.offers.urls")),
     path("ledger/", ledger, name="ledger"),
     path("plans/", include("nsatu.planning.urls")),

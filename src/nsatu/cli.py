@@ -93,6 +93,44 @@ def user_create(
     console.print(f"created {username} ({role})")
 
 
+@app.command("backup")
+def backup(path: Path = typer.Argument(..., help="the backup file to write")) -> None:
+    """Copy the whole database (SQLite or PostgreSQL) to a file, exactly."""
+    setup_django()
+    from nsatu.core.backup import BackupError, backup_database
+
+    try:
+        backup_database(path)
+    except BackupError as exc:
+        err_console.print(f"[red]backup failed[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"backed up to {path}")
+
+
+@app.command("restore")
+def restore(
+    path: Path = typer.Argument(..., help="a file written by `nsatu backup`"),
+    yes: bool = typer.Option(False, "--yes", help="replace the current data without asking"),
+) -> None:
+    """Replace the database with a backup, then verify the ledger."""
+    setup_django()
+    from nsatu.core.backup import BackupError, restore_database
+    from nsatu.core.ledger import verify_ledger
+
+    if not yes and not typer.confirm(f"Replace all current data with {path}?"):
+        raise typer.Exit(1)
+    try:
+        restore_database(path)
+    except BackupError as exc:
+        err_console.print(f"[red]restore failed[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    result = verify_ledger()
+    if not result.ok:
+        err_console.print(f"[red]restored, but the ledger does not verify[/red]: {result.reason}")
+        raise typer.Exit(1)
+    console.print(f"restored from {path}; ledger verified ({result.checked} events)")
+
+
 def _register_optional(module: str) -> None:
     # Command groups whose modules may be absent in a slimmed install.
     package = module.rsplit(".", 1)[0]

@@ -88,11 +88,10 @@ def _system() -> Actor:
 def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
     """Turn a finished run's allocations into commitments and mark its offers allocated.
 
-    Two approvals at once: the settings row is locked, so they queue, and the
-    second finds the offers already allocated (or the run approved) and is refused.
+    Two approvals at once: both lock the offers they use, so they queue, and the
+    second finds them already allocated (or the run approved) and is refused.
     """
     with transaction.atomic():
-        PlanningSettings.objects.select_for_update().filter(singleton=1).first()
         run = PlanRun.objects.select_for_update().get(pk=run.pk)
         if run.status != RunStatus.DONE:
             raise PlanningError(f"plan run {run.pk} is {run.status}: only a finished run can be approved")
@@ -102,9 +101,12 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
         if not lines:
             raise PlanningError(f"plan run {run.pk} allocates nothing: there is nothing to approve")
         offer_ids = {line.offer_id for line in lines}
-        taken = Offer.objects.filter(pk__in=offer_ids).exclude(status=OfferStatus.OFFERED)
-        if taken.exists():
-            codes = ", ".join(sorted(taken.values_list("code", flat=True))[:10])
+        # Lock the offers (in key order, so two approvals cannot deadlock); a second
+        # approval waits here and then reads the status the first one committed.
+        locked = list(Offer.objects.select_for_update().filter(pk__in=offer_ids).order_by("pk"))
+        taken = [o.code for o in locked if o.status != OfferStatus.OFFERED]
+        if taken:
+            codes = ", ".join(sorted(taken)[:10])
             raise PlanningError(
                 f"plan run {run.pk} uses offers that are no longer available ({codes}): "
                 "plan again and approve the new run"

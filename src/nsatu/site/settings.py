@@ -91,6 +91,9 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "nsatu.sqlite3",
+        # Tests use a file too: an in-memory shared-cache database locks whole
+        # tables and ignores the busy timeout, unlike the real thing.
+        "TEST": {"NAME": str(VAR_DIR / "test-nsatu.sqlite3")},
         "OPTIONS": {
             # Take the write lock at BEGIN so the web server and the task
             # worker queue for it instead of failing with "database is locked".

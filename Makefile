@@ -12,7 +12,7 @@ export NSATU_VAR_DIR ?= $(CURDIR)/var
 DB_FREE_TESTS := tests/planner tests/demo
 LINT_PATHS := $(wildcard src tests benchmarks manage.py)
 
-.PHONY: help run test lint typecheck bench demo-build system-deps clean
+.PHONY: help run test lint typecheck bench bench-load demo-build system-deps clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test: $(VENV)/.dev-installed system-deps lint typecheck ## everything: lint, typ
 
 bench: $(VENV)/.dev-installed ## planner benchmarks (writes benchmarks/results/)
 	$(PY) -m benchmarks.planner
+
+bench-load: $(VENV)/.dev-installed system-deps ## load test: 50 users of all roles on PostgreSQL vs a bare endpoint
+	$(PY) -m benchmarks.load
 
 demo-build: $(VENV)/.run-installed ## rebuild the demo scenario from ../shared/data/public
 	$(PY) -m nsatu.demo.build --source ../shared/data/public --out src/nsatu/demo/scenario

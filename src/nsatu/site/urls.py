@@ -6,10 +6,11 @@ from django.urls import include, path
 
 from nsatu.core.views import ledger
 from nsatu.site.api import api
-from nsatu.site.views import home
+from nsatu.site.views import healthz, home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requirements/", include("nsatu.needs.urls")),

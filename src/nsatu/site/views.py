@@ -14,6 +14,11 @@ from nsatu.offers.models import Offer
 from nsatu.planning.services import current_settings
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness, and the bare-Django ceiling of the load benchmark: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """What the signed-in user can see, in numbers."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,8 +16,11 @@ from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planning.models import PlanningSettings, PlanRun, RunStatus
 
 METHODS = ("optimal", "greedy", "country")
-# A running plan whose worker has not reported for this long is taken for dead.
-STALE_AFTER = dt.timedelta(minutes=2)
+
+
+def stale_after() -> dt.timedelta:
+    """A running plan whose worker has not reported for this long is taken for dead."""
+    return dt.timedelta(seconds=float(getattr(settings, "NSATU_PLAN_STALE_SECONDS", 60)))
 
 
 class PlanningError(Exception):
@@ -61,7 +65,7 @@ def _enqueue(run_id: int, task: Any) -> None:
 def fail_stale_runs(*, now: dt.datetime | None = None) -> int:
     """Mark runs whose worker stopped reporting as failed; returns how many."""
     now = now or timezone.now()
-    stale = PlanRun.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=now - STALE_AFTER)
+    stale = PlanRun.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=now - stale_after())
     count = 0
     for run in stale:
         with transaction.atomic():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -44,6 +46,25 @@ class _ProgressWriter:
         )
 
 
+class _Heartbeat(threading.Thread):
+    """Touches the run's heartbeat while the solver works, which may be silent for long."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(daemon=True, name=f"plan-{run_id}-heartbeat")
+        self.run_id = run_id
+        self.stopped = threading.Event()
+        self.every = float(getattr(settings, "NSATU_PLAN_HEARTBEAT_SECONDS", 5))
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                PlanRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                    heartbeat=timezone.now()
+                )
+        finally:
+            connection.close()
+
+
 def execute_plan_run(run_id: int) -> None:
     """Plan the database's scenario for run ``run_id`` and store the result."""
     from nsatu.planner.methods import run_method
@@ -54,6 +75,8 @@ def execute_plan_run(run_id: int) -> None:
     PlanRun.objects.filter(pk=run_id).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat=timezone.now(), phase="read"
     )
+    heartbeat = _Heartbeat(run_id)
+    heartbeat.start()
     try:
         scenario = scenario_from_db()
         plan = run_method(scenario, run.method, time_limit=run.time_limit, progress=_ProgressWriter(run_id))
@@ -69,6 +92,8 @@ def execute_plan_run(run_id: int) -> None:
     except Exception:
         _finish(run_id, RunStatus.FAILED, message="planning failed:\n" + traceback.format_exc(limit=5))
         raise
+    finally:
+        heartbeat.stopped.set()
     with transaction.atomic():
         lines = save_plan(run, scenario, plan)
         _finish(

@@ -148,6 +148,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A plan run whose worker has not touched its heartbeat for this long is marked failed.
+NSATU_PLAN_STALE_SECONDS = float(os.environ.get("NSATU_PLAN_STALE_SECONDS", "60"))
+NSATU_PLAN_HEARTBEAT_SECONDS = float(os.environ.get("NSATU_PLAN_HEARTBEAT_SECONDS", "5"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("uk", "Українська")]

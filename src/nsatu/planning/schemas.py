@@ -1,0 +1,79 @@
+"""API shapes for plan runs and their allocations."""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from nsatu.planning.models import Allocation
+
+Method = Literal["optimal", "greedy", "country"]
+RunState = Literal["queued", "running", "done", "failed"]
+TimeLimit = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False, description="seconds")]
+
+
+class PlanRunIn(Schema):
+    method: Method = Field("optimal", description="optimal (HiGHS), or a baseline: greedy, country")
+    time_limit: TimeLimit = 60.0
+
+
+class PlanRunOut(Schema):
+    """A run: its live progress while it runs, its figures when done."""
+
+    id: int
+    method: str
+    time_limit: float
+    status: str = Field(description="queued, running, done or failed")
+    created_by: str
+    created_at: dt.datetime
+    phase: str
+    fraction: float | None = Field(description="0..1 of the work done, when known")
+    incumbent: float | None = Field(description="objective of the best plan found so far")
+    bound: float | None = Field(description="proven bound on the objective")
+    gap: float | None = Field(description="relative gap between incumbent and bound")
+    plan_status: str
+    message: str
+    metrics: dict[str, Any] = Field(description="objective, pwf, on-time share, families... and baselines")
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    approved_at: dt.datetime | None
+    approved_by: str
+
+
+class AllocationOut(Schema):
+    """One shipment line: an offer serving a requirement through a hub, arriving a week."""
+
+    id: int
+    run: int
+    offer: str
+    donor: str
+    requirement: str
+    capability: str
+    hub: str
+    quantity: float
+    arrival_week: int
+
+    @staticmethod
+    def resolve_run(obj: Allocation) -> int:
+        return obj.run_id
+
+    @staticmethod
+    def resolve_offer(obj: Allocation) -> str:
+        return obj.offer.code
+
+    @staticmethod
+    def resolve_donor(obj: Allocation) -> str:
+        return obj.offer.donor.iso3
+
+    @staticmethod
+    def resolve_requirement(obj: Allocation) -> str:
+        return obj.requirement.code
+
+    @staticmethod
+    def resolve_capability(obj: Allocation) -> str:
+        return obj.requirement.capability.code
+
+    @staticmethod
+    def resolve_hub(obj: Allocation) -> str:
+        return obj.hub.code

@@ -1,0 +1,1 @@
+"""API tokens for machine clients: hashed at rest, shown once, revocable."""

@@ -5,7 +5,7 @@ Reference data, not marked: every signed-in user reads it; only coordinators cha
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from nsatu.catalog import services
@@ -77,10 +77,10 @@ def get_capability(request: HttpRequest, code: Code) -> Capability:
     tags=["catalog"],
     summary="Add a capability",
 )
-def create_capability(request: HttpRequest, payload: CapabilityIn) -> tuple[int, Capability]:
+def create_capability(request: HttpRequest, payload: CapabilityIn) -> Status[Capability]:
     """Add a capability (coordinators)."""
     actor = coordinator(request, "change the catalog")
-    return 201, services.create_capability(actor=actor, **payload.dict())
+    return Status(201, services.create_capability(actor=actor, **payload.dict()))
 
 
 @router.patch(
@@ -102,12 +102,12 @@ def update_capability(request: HttpRequest, code: Code, payload: CapabilityPatch
     tags=["catalog"],
     summary="Remove a capability",
 )
-def delete_capability(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_capability(request: HttpRequest, code: Code) -> Status[None]:
     """Remove a capability nothing refers to (coordinators); 409 otherwise."""
     actor = coordinator(request, "change the catalog")
     # catalog.services has no delete_capability: the generic audited delete writes the event.
     delete_record(get_or_404(Capability.objects.all(), "capability", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 # --- families ------------------------------------------------------------------------------------
@@ -147,12 +147,12 @@ def get_family(request: HttpRequest, code: Code) -> Family:
 @router.post(
     "/families", response={201: FamilyOut, **CREATE_ERRORS}, tags=["catalog"], summary="Add a family"
 )
-def create_family(request: HttpRequest, payload: FamilyIn) -> tuple[int, Family]:
+def create_family(request: HttpRequest, payload: FamilyIn) -> Status[Family]:
     """Add a platform family to the catalog (coordinators)."""
     actor = coordinator(request, "change the catalog")
     fields = payload.dict()
     fields["capability"] = lookup(Capability, "capability", payload.capability, key="code")
-    return 201, services.create_family(actor=actor, **fields)
+    return Status(201, services.create_family(actor=actor, **fields))
 
 
 @router.patch(
@@ -171,11 +171,11 @@ def update_family(request: HttpRequest, code: Code, payload: FamilyPatch) -> Fam
 @router.delete(
     "/families/{code}", response={204: None, **WRITE_ERRORS}, tags=["catalog"], summary="Remove a family"
 )
-def delete_family(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_family(request: HttpRequest, code: Code) -> Status[None]:
     """Remove a family nothing refers to (coordinators); 409 otherwise."""
     actor = coordinator(request, "change the catalog")
     services.delete_family(get_or_404(Family.objects.all(), "family", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 # --- family aliases ------------------------------------------------------------------------------
@@ -221,13 +221,14 @@ def get_family_alias(request: HttpRequest, alias_id: Id) -> FamilyAlias:
     tags=["catalog"],
     summary="Add a family alias",
 )
-def create_family_alias(request: HttpRequest, payload: FamilyAliasIn) -> tuple[int, FamilyAlias]:
+def create_family_alias(request: HttpRequest, payload: FamilyAliasIn) -> Status[FamilyAlias]:
     """Map a raw system name to a family (coordinators)."""
     actor = coordinator(request, "change the catalog")
     family = lookup(Family, "family", payload.family, key="code")
-    return 201, services.create_family_alias(
+    alias = services.create_family_alias(
         actor=actor, alias=payload.alias, family=family, source=payload.source
     )
+    return Status(201, alias)
 
 
 @router.patch(
@@ -255,13 +256,13 @@ def update_family_alias(request: HttpRequest, alias_id: Id, payload: FamilyAlias
     tags=["catalog"],
     summary="Remove a family alias",
 )
-def delete_family_alias(request: HttpRequest, alias_id: Id) -> tuple[int, None]:
+def delete_family_alias(request: HttpRequest, alias_id: Id) -> Status[None]:
     """Remove an alias (coordinators)."""
     actor = coordinator(request, "change the catalog")
     services.delete_family_alias(
         get_or_404(FamilyAlias.objects.all(), "family alias", pk=alias_id), actor=actor
     )
-    return 204, None
+    return Status(204, None)
 
 
 # --- item types ----------------------------------------------------------------------------------
@@ -306,13 +307,13 @@ def get_item_type(request: HttpRequest, code: Code) -> ItemType:
 @router.post(
     "/item-types", response={201: ItemTypeOut, **CREATE_ERRORS}, tags=["catalog"], summary="Add an item type"
 )
-def create_item_type(request: HttpRequest, payload: ItemTypeIn) -> tuple[int, ItemType]:
+def create_item_type(request: HttpRequest, payload: ItemTypeIn) -> Status[ItemType]:
     """Add an item type (coordinators)."""
     actor = coordinator(request, "change the catalog")
     fields = payload.dict()
     fields["family"] = lookup(Family, "family", payload.family, key="code")
     item = services.create_item_type(actor=actor, **fields)
-    return 201, get_or_404(_item_types(), "item type", pk=item.pk)
+    return Status(201, get_or_404(_item_types(), "item type", pk=item.pk))
 
 
 @router.patch(
@@ -338,8 +339,8 @@ def update_item_type(request: HttpRequest, code: Code, payload: ItemTypePatch) -
     tags=["catalog"],
     summary="Remove an item type",
 )
-def delete_item_type(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_item_type(request: HttpRequest, code: Code) -> Status[None]:
     """Remove an item type nothing refers to (coordinators); 409 otherwise."""
     actor = coordinator(request, "change the catalog")
     services.delete_item_type(get_or_404(ItemType.objects.all(), "item type", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)

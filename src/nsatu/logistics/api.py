@@ -5,7 +5,7 @@ Not marked: every signed-in user reads them; only coordinators change them.
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from nsatu.core.api import (
@@ -49,12 +49,12 @@ def get_hub(request: HttpRequest, code: HubCode) -> Hub:
 
 
 @router.post("/hubs", response={201: HubOut, **CREATE_ERRORS}, summary="Add a hub")
-def create_hub(request: HttpRequest, payload: HubIn) -> tuple[int, Hub]:
+def create_hub(request: HttpRequest, payload: HubIn) -> Status[Hub]:
     """Add a logistics hub (coordinators)."""
     actor = coordinator(request, "change logistics")
     fields = payload.dict()
     fields["nation"] = lookup(Nation, "nation", payload.nation.upper(), key="iso3")
-    return 201, services.create_hub(actor=actor, **fields)
+    return Status(201, services.create_hub(actor=actor, **fields))
 
 
 @router.patch("/hubs/{code}", response={200: HubOut, **WRITE_ERRORS}, summary="Change a hub")
@@ -69,11 +69,11 @@ def update_hub(request: HttpRequest, code: HubCode, payload: HubPatch) -> Hub:
 
 
 @router.delete("/hubs/{code}", response={204: None, **WRITE_ERRORS}, summary="Remove a hub")
-def delete_hub(request: HttpRequest, code: HubCode) -> tuple[int, None]:
+def delete_hub(request: HttpRequest, code: HubCode) -> Status[None]:
     """Remove a hub and its routes (coordinators)."""
     actor = coordinator(request, "change logistics")
     services.delete_hub(get_or_404(Hub.objects.all(), "hub", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 def _routes() -> QuerySet[Route]:
@@ -101,7 +101,7 @@ def get_route(request: HttpRequest, route_id: Id) -> Route:
 
 
 @router.post("/routes", response={201: RouteOut, **CREATE_ERRORS}, summary="Open a route")
-def create_route(request: HttpRequest, payload: RouteIn) -> tuple[int, Route]:
+def create_route(request: HttpRequest, payload: RouteIn) -> Status[Route]:
     """Open a route from a donor through a hub (coordinators)."""
     actor = coordinator(request, "change logistics")
     route = services.create_route(
@@ -110,7 +110,7 @@ def create_route(request: HttpRequest, payload: RouteIn) -> tuple[int, Route]:
         hub=lookup(Hub, "hub", payload.hub, key="code"),
         lead_time_days=payload.lead_time_days,
     )
-    return 201, route
+    return Status(201, route)
 
 
 @router.patch("/routes/{route_id}", response={200: RouteOut, **WRITE_ERRORS}, summary="Change a route")
@@ -124,8 +124,8 @@ def update_route(request: HttpRequest, route_id: Id, payload: RoutePatch) -> Rou
 
 
 @router.delete("/routes/{route_id}", response={204: None, **WRITE_ERRORS}, summary="Close a route")
-def delete_route(request: HttpRequest, route_id: Id) -> tuple[int, None]:
+def delete_route(request: HttpRequest, route_id: Id) -> Status[None]:
     """Close a route (coordinators)."""
     actor = coordinator(request, "change logistics")
     services.delete_route(get_or_404(Route.objects.all(), "route", pk=route_id), actor=actor)
-    return 204, None
+    return Status(204, None)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from nsatu.catalog.models import Capability
@@ -84,10 +84,10 @@ def get_nation(request: HttpRequest, iso3: Iso3) -> Nation:
 @router.post(
     "/nations", response={201: NationOut, **CREATE_ERRORS}, tags=["nations"], summary="Register a nation"
 )
-def create_nation(request: HttpRequest, payload: NationIn) -> tuple[int, Nation]:
+def create_nation(request: HttpRequest, payload: NationIn) -> Status[Nation]:
     """Register a participating nation (coordinators)."""
     actor = coordinator(request, "register nations")
-    return 201, services.create_nation(actor=actor, **payload.dict())
+    return Status(201, services.create_nation(actor=actor, **payload.dict()))
 
 
 @router.patch(
@@ -103,11 +103,11 @@ def update_nation(request: HttpRequest, iso3: Iso3, payload: NationPatch) -> Nat
 @router.delete(
     "/nations/{iso3}", response={204: None, **WRITE_ERRORS}, tags=["nations"], summary="Remove a nation"
 )
-def delete_nation(request: HttpRequest, iso3: Iso3) -> tuple[int, None]:
+def delete_nation(request: HttpRequest, iso3: Iso3) -> Status[None]:
     """Remove a nation nothing refers to (coordinators); 409 while records still refer to it."""
     actor = coordinator(request, "remove nations")
     services.delete_nation(_nation(iso3), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 # --- coalitions ----------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def get_coalition(request: HttpRequest, code: Code) -> Coalition:
     tags=["coalitions"],
     summary="Create a coalition",
 )
-def create_coalition(request: HttpRequest, payload: CoalitionIn) -> tuple[int, Coalition]:
+def create_coalition(request: HttpRequest, payload: CoalitionIn) -> Status[Coalition]:
     """Create a capability coalition with its capabilities, leads and members (coordinators)."""
     actor = coordinator(request, "create coalitions")
     m2m = _coalition_m2m(payload.capabilities, payload.leads, payload.members)
@@ -181,7 +181,7 @@ def create_coalition(request: HttpRequest, payload: CoalitionIn) -> tuple[int, C
         leads=m2m.get("leads", []),
         members=m2m.get("members", []),
     )
-    return 201, get_or_404(_coalitions(), "coalition", pk=coalition.pk)
+    return Status(201, get_or_404(_coalitions(), "coalition", pk=coalition.pk))
 
 
 @router.patch(
@@ -211,11 +211,11 @@ def update_coalition(request: HttpRequest, code: Code, payload: CoalitionPatch) 
     tags=["coalitions"],
     summary="Remove a coalition",
 )
-def delete_coalition(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_coalition(request: HttpRequest, code: Code) -> Status[None]:
     """Remove a coalition (coordinators)."""
     actor = coordinator(request, "remove coalitions")
     services.delete_coalition(get_or_404(Coalition.objects.all(), "coalition", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 # --- agreements and pledges ----------------------------------------------------------------------
@@ -257,12 +257,12 @@ def get_agreement(request: HttpRequest, code: Code) -> Agreement:
     tags=["agreements"],
     summary="Record an agreement",
 )
-def create_agreement(request: HttpRequest, payload: AgreementIn) -> tuple[int, Agreement]:
+def create_agreement(request: HttpRequest, payload: AgreementIn) -> Status[Agreement]:
     """Record a bilateral security agreement (coordinators)."""
     actor = coordinator(request, "record agreements")
     fields = payload.dict()
     fields["donor"] = lookup(Nation, "donor", payload.donor.upper(), key="iso3")
-    return 201, services.create_agreement(actor=actor, **fields)
+    return Status(201, services.create_agreement(actor=actor, **fields))
 
 
 @router.patch(
@@ -287,11 +287,11 @@ def update_agreement(request: HttpRequest, code: Code, payload: AgreementPatch) 
     tags=["agreements"],
     summary="Remove an agreement",
 )
-def delete_agreement(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_agreement(request: HttpRequest, code: Code) -> Status[None]:
     """Remove an agreement and its pledges (coordinators)."""
     actor = coordinator(request, "remove agreements")
     services.delete_agreement(get_or_404(Agreement.objects.all(), "agreement", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)
 
 
 def _pledges() -> QuerySet[Pledge]:
@@ -320,11 +320,11 @@ def list_pledges(request: HttpRequest, code: Code, year: Year | None = None) -> 
     tags=["agreements"],
     summary="Add a pledge",
 )
-def create_pledge(request: HttpRequest, code: Code, payload: PledgeIn) -> tuple[int, Pledge]:
+def create_pledge(request: HttpRequest, code: Code, payload: PledgeIn) -> Status[Pledge]:
     """Add one year's pledge to an agreement (coordinators)."""
     actor = coordinator(request, "add pledges")
     agreement = get_or_404(Agreement.objects.all(), "agreement", code=code)
-    return 201, services.create_pledge(actor=actor, agreement=agreement, **payload.dict())
+    return Status(201, services.create_pledge(actor=actor, agreement=agreement, **payload.dict()))
 
 
 @router.get(
@@ -361,8 +361,8 @@ def update_pledge(request: HttpRequest, pledge_id: Id, payload: PledgePatch) -> 
     tags=["agreements"],
     summary="Remove a pledge",
 )
-def delete_pledge(request: HttpRequest, pledge_id: Id) -> tuple[int, None]:
+def delete_pledge(request: HttpRequest, pledge_id: Id) -> Status[None]:
     """Remove a pledge (coordinators)."""
     actor = coordinator(request, "remove pledges")
     services.delete_pledge(get_or_404(Pledge.objects.all(), "pledge", pk=pledge_id), actor=actor)
-    return 204, None
+    return Status(204, None)

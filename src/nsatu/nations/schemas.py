@@ -143,4 +143,4 @@ class PledgeOut(Schema):
 
     @staticmethod
     def resolve_amount(obj: Pledge) -> str:
-        return str(obj.amount)
+        return str(Decimal(obj.amount).quantize(Decimal("0.01")))

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -36,7 +36,8 @@ from nsatu.core.schemas import Code, Iso3, Search
 from nsatu.nations.models import Nation
 from nsatu.needs import services
 from nsatu.needs.models import Requirement
-from nsatu.needs.schemas import Priority, RequirementIn, RequirementOut, RequirementPatch, Status
+from nsatu.needs.schemas import Priority, RequirementIn, RequirementOut, RequirementPatch
+from nsatu.needs.schemas import Status as RequirementStatus
 from nsatu.planning.models import PlanningSettings
 
 router = Router(tags=["requirements"])
@@ -83,7 +84,7 @@ def list_requirements(
     request: HttpRequest,
     capability: Code | None = None,
     priority: Priority | None = None,
-    status: Status | None = None,
+    status: RequirementStatus | None = None,
     recipient: Iso3 | None = None,
     needed_before: dt.date | None = None,
     q: Search | None = None,
@@ -114,7 +115,7 @@ def get_requirement(request: HttpRequest, code: Code) -> Requirement:
 
 
 @router.post("/requirements", response={201: RequirementOut, **CREATE_ERRORS}, summary="State a requirement")
-def create_requirement(request: HttpRequest, payload: RequirementIn) -> tuple[int, Requirement]:
+def create_requirement(request: HttpRequest, payload: RequirementIn) -> Status[Requirement]:
     """State a need (recipient representatives for their nation; coordinators for any)."""
     user = require_role(request, *EDIT_ROLES, doing="state requirements")
     if user.role == Role.COORDINATOR:
@@ -137,7 +138,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn) -> tuple[in
         releasability=payload.releasability,
         releasable_to=_nations("releasable_to", payload.releasable_to),
     )
-    return 201, get_or_404(_visible(request), "requirement", pk=requirement.pk)
+    return Status(201, get_or_404(_visible(request), "requirement", pk=requirement.pk))
 
 
 @router.patch(
@@ -175,8 +176,8 @@ def cancel_requirement(request: HttpRequest, code: Code) -> Requirement:
 
 
 @router.delete("/requirements/{code}", response={204: None, **WRITE_ERRORS}, summary="Delete a requirement")
-def delete_requirement(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_requirement(request: HttpRequest, code: Code) -> Status[None]:
     """Delete a requirement nothing refers to (coordinators; others cancel); 409 otherwise."""
     actor = coordinator(request, "delete requirements (cancel it instead)")
     services.delete_requirement(get_or_404(_visible(request), "requirement", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -105,7 +105,7 @@ def get_offer(request: HttpRequest, code: Code) -> Offer:
 
 
 @router.post("/offers", response={201: OfferOut, **CREATE_ERRORS}, summary="Put an offer on the table")
-def create_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, Offer]:
+def create_offer(request: HttpRequest, payload: OfferIn) -> Status[Offer]:
     """Offer an item type from a date (donor representatives for their nation; coordinators for any)."""
     user = require_role(request, *EDIT_ROLES, doing="make offers")
     if user.role == Role.COORDINATOR:
@@ -128,7 +128,7 @@ def create_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, Offer]:
         releasability=payload.releasability,
         releasable_to=_nations(payload.releasable_to),
     )
-    return 201, get_or_404(_visible(request), "offer", pk=offer.pk)
+    return Status(201, get_or_404(_visible(request), "offer", pk=offer.pk))
 
 
 @router.patch("/offers/{code}", response={200: OfferOut, **WRITE_ERRORS}, summary="Change an offer")
@@ -161,8 +161,8 @@ def withdraw_offer(request: HttpRequest, code: Code, version: Version | None = N
 
 
 @router.delete("/offers/{code}", response={204: None, **WRITE_ERRORS}, summary="Delete an offer")
-def delete_offer(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_offer(request: HttpRequest, code: Code) -> Status[None]:
     """Delete an offer (coordinators; donors withdraw instead); 409 while plans refer to it."""
     actor = coordinator(request, "delete offers (withdraw it instead)")
     services.delete_offer(get_or_404(_visible(request), "offer", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)

@@ -7,7 +7,7 @@ it. Only coordinators start and approve runs.
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -52,14 +52,14 @@ def list_plan_runs(
 
 
 @router.post("/plan-runs", response={202: PlanRunOut, **CREATE_ERRORS}, summary="Start a plan run")
-def create_plan_run(request: HttpRequest, payload: PlanRunIn) -> tuple[int, PlanRun]:
+def create_plan_run(request: HttpRequest, payload: PlanRunIn) -> Status[PlanRun]:
     """Queue a planning run over the current data (coordinators); poll it at `/plan-runs/{id}`."""
     actor = coordinator(request, "start plan runs")
     try:
         run = start_plan_run(actor=actor, method=payload.method, time_limit=payload.time_limit)
     except PlanningError as exc:
         raise HttpError(409, str(exc)) from exc
-    return 202, run
+    return Status(202, run)
 
 
 @router.get("/plan-runs/{run_id}", response={200: PlanRunOut, **READ_ERRORS}, summary="Poll a plan run")

@@ -36,3 +36,7 @@ class ApiTokenOut(Schema):
 
 class ApiTokenCreated(ApiTokenOut):
     token: str = Field(description="the token itself: shown this once, store it now")
+
+    @staticmethod
+    def resolve_token(obj: ApiToken) -> str:
+        return str(getattr(obj, "plaintext", ""))

@@ -31,7 +31,7 @@ def hash_token(plaintext: str) -> str:
 
 
 def _split(plaintext: str) -> tuple[str, str] | None:
-    parts = plaintext.strip().split("_")
+    parts = plaintext.strip().split("_", 2)  # the secret itself may hold "_"
     if len(parts) != 3 or parts[0] != TOKEN_SCHEME or not parts[1] or not parts[2]:
         return None
     return parts[1], parts[2]
@@ -91,7 +91,7 @@ def find_token(prefix: str) -> ApiToken | None:
     """The token named by its prefix, given bare (`1a2b3c4d`) or as the token starts (`nsatu_1a2b3c4d`)."""
     text = prefix.strip().rstrip("…")
     if text.startswith(f"{TOKEN_SCHEME}_"):
-        text = text.split("_")[1]
+        text = text.split("_", 2)[1]
     return ApiToken.objects.select_related("user").filter(prefix=text).first() if text else None
 
 

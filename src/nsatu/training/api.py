@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from nsatu.catalog.models import Family
@@ -61,7 +61,7 @@ def get_course(request: HttpRequest, code: Code) -> Course:
 
 
 @router.post("/courses", response={201: CourseOut, **CREATE_ERRORS}, summary="Offer a course")
-def create_course(request: HttpRequest, payload: CourseIn) -> tuple[int, Course]:
+def create_course(request: HttpRequest, payload: CourseIn) -> Status[Course]:
     """Offer a course that trains crews of a family (coordinators)."""
     actor = coordinator(request, "change training")
     course = services.create_course(
@@ -73,7 +73,7 @@ def create_course(request: HttpRequest, payload: CourseIn) -> tuple[int, Course]
         start=payload.start,
         duration_weeks=payload.duration_weeks,
     )
-    return 201, course
+    return Status(201, course)
 
 
 @router.patch("/courses/{code}", response={200: CourseOut, **WRITE_ERRORS}, summary="Change a course")
@@ -90,8 +90,8 @@ def update_course(request: HttpRequest, code: Code, payload: CoursePatch) -> Cou
 
 
 @router.delete("/courses/{code}", response={204: None, **WRITE_ERRORS}, summary="Cancel a course")
-def delete_course(request: HttpRequest, code: Code) -> tuple[int, None]:
+def delete_course(request: HttpRequest, code: Code) -> Status[None]:
     """Remove a course (coordinators)."""
     actor = coordinator(request, "change training")
     services.delete_course(get_or_404(Course.objects.all(), "course", code=code), actor=actor)
-    return 204, None
+    return Status(204, None)

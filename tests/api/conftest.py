@@ -1,0 +1,64 @@
+"""API test helpers: a JSON client authenticated by a bearer token, one per user of the world."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from nsatu.core.actors import CLI
+from nsatu.core.models import Event
+from nsatu.tokens.services import create_api_token
+
+ROLES = ["coordinator", "DEU", "FRA", "POL", "NOR", "UKR", "leadership", "auditor"]
+
+
+class ApiClient:
+    """Calls /api/v1 with `Authorization: Bearer <token>`, sending and reading JSON."""
+
+    def __init__(self, token: str | None) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        url = "/api/v1" + path
+        call = getattr(self.client, method)
+        kwargs: dict[str, Any] = {"headers": self.headers}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        elif query:
+            kwargs["data"] = query
+        return call(url, **kwargs)
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.request("get", path, **query)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.request("post", path, body if body is not None else {})
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.request("patch", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self.request("delete", path)
+
+
+@pytest.fixture
+def tokens(world: Any) -> dict[str, str]:
+    """A token per user of the world, keyed like ``world.users``."""
+    return {key: create_api_token(actor=CLI, user=user, name="tests")[1] for key, user in world.users.items()}
+
+
+@pytest.fixture
+def api(tokens: dict[str, str]) -> dict[str, ApiClient]:
+    """An API client per user of the world, keyed like ``world.users``."""
+    return {key: ApiClient(token) for key, token in tokens.items()}
+
+
+def last_event(object_type: str) -> Event:
+    """The newest ledger event about a kind of object."""
+    event = Event.objects.filter(object_type=object_type).order_by("-seq").first()
+    assert event is not None, f"no ledger event for {object_type}"
+    return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -22,7 +23,7 @@ class ApiClient:
         self.client = Client()
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
-    def request(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+    def request(self, method: str, path: str, body: Any = None, /, **query: Any) -> Any:
         url = "/api/v1" + path
         call = getattr(self.client, method)
         kwargs: dict[str, Any] = {"headers": self.headers}
@@ -32,7 +33,7 @@ class ApiClient:
             kwargs["data"] = query
         return call(url, **kwargs)
 
-    def get(self, path: str, **query: Any) -> Any:
+    def get(self, path: str, /, **query: Any) -> Any:
         return self.request("get", path, **query)
 
     def post(self, path: str, body: Any = None) -> Any:
@@ -43,6 +44,20 @@ class ApiClient:
 
     def delete(self, path: str) -> Any:
         return self.request("delete", path)
+
+
+@pytest.fixture(autouse=True)
+def planning_queue(settings: Any) -> None:
+    """Declare the `planning` queue that planning.tasks uses, if the settings do not yet.
+
+    Without it, defining the task raises InvalidTaskError and starting a plan run fails
+    (reported to the lead: TASKS["default"] needs "QUEUES": ["default", "planning"]).
+    """
+    tasks = copy.deepcopy(settings.TASKS)
+    queues = tasks["default"].setdefault("QUEUES", ["default"])
+    if "planning" not in queues:
+        queues.append("planning")
+        settings.TASKS = tasks
 
 
 @pytest.fixture

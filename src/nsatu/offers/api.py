@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
@@ -32,7 +32,7 @@ from nsatu.core.api import (
 )
 from nsatu.core.choices import Role
 from nsatu.core.releasability import releasable
-from nsatu.core.schemas import Code, Iso3, Version
+from nsatu.core.schemas import Code, Iso3, Search, Version
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers import services
@@ -80,6 +80,7 @@ def list_offers(
     capability: Code | None = None,
     earmark: Code | None = None,
     available_before: dt.date | None = None,
+    q: Search | None = None,
 ) -> QuerySet[Offer]:
     """Offers releasable to the caller, by code; filters combine."""
     queryset = _visible(request)
@@ -95,6 +96,8 @@ def list_offers(
         queryset = queryset.filter(earmark__code=earmark)
     if available_before:
         queryset = queryset.filter(available_from__lt=available_before)
+    if q:
+        queryset = queryset.filter(Q(code__icontains=q) | Q(note__icontains=q))
     return queryset
 
 

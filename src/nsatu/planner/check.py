@@ -1,0 +1,282 @@
+"""An independent check of a plan against FORMAT.md's eight feasibility rules.
+
+Written apart from the model builder and the heuristics on purpose: it shares
+no code with them, uses plain loops over the plan's lines, and reads the
+rules the way an outside auditor would.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from nsatu.planner.plan import Plan, read_plan
+from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario
+
+# FORMAT.md tolerances
+SUM_TOLERANCE = 1e-6
+INTEGER_TOLERANCE = 1e-9
+METRIC_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule. ``rule`` is FORMAT.md's rule number 1..8; 0 means the
+    plan files themselves are unreadable or metrics.json disagrees with them."""
+
+    rule: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"rule {self.rule}: {self.message}" if self.rule else self.message
+
+
+def _over(total: float, bound: float) -> bool:
+    return total > bound + SUM_TOLERANCE * max(1.0, abs(bound))
+
+
+def _week_of(s: Scenario, days: int) -> int:
+    return max(0, days // 7)
+
+
+def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
+    """Every violation of FORMAT.md's feasibility rules by ``plan`` (empty = valid)."""
+    found: list[Violation] = []
+    n_offers, n_reqs, n_hubs = len(s.offer_ids), len(s.requirement_ids), len(s.hub_codes)
+    lead: dict[tuple[int, int], int] = {}
+    for k in range(len(s.route_donor)):
+        lead[(int(s.route_donor[k]), int(s.route_hub[k]))] = int(s.route_lead_days[k])
+
+    offered: dict[int, float] = defaultdict(float)
+    received: dict[int, float] = defaultdict(float)
+    tonnes: dict[tuple[int, int], float] = defaultdict(float)
+    arrivals: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+
+    for k in range(plan.n_lines):
+        o, r, h = int(plan.alloc_offer[k]), int(plan.alloc_requirement[k]), int(plan.alloc_hub[k])
+        q, week = float(plan.alloc_quantity[k]), int(plan.alloc_week[k])
+        line = f"line {k + 1}"
+        if not 0 <= o < n_offers:
+            found.append(Violation(1, f"{line}: no such offer (position {o})"))
+            continue
+        if not 0 <= r < n_reqs:
+            found.append(Violation(2, f"{line}: no such requirement (position {r})"))
+            continue
+        if not 0 <= h < n_hubs:
+            found.append(Violation(5, f"{line}: no such hub (position {h})"))
+            continue
+        oid, rid, hub = s.offer_ids[o], s.requirement_ids[r], s.hub_codes[h]
+        item = int(s.offer_item[o])
+        family = int(s.item_family[item])
+        what = f"offer {oid} -> requirement {rid} via {hub} in week {week}"
+
+        # rule 8: positive, whole where the unit is `each`
+        if not q > 0:
+            found.append(Violation(8, f"{what}: quantity {q} is not > 0"))
+        elif s.item_unit[item].strip().lower() == "each" and abs(q - round(q)) > INTEGER_TOLERANCE:
+            found.append(
+                Violation(8, f"{what}: quantity {q} of {s.item_codes[item]} (unit each) is not whole")
+            )
+
+        # rule 1 (withdrawn part): withdrawn offers get nothing
+        if s.offer_withdrawn[o] and q != 0:
+            found.append(Violation(1, f"{what}: offer {oid} is withdrawn"))
+
+        # rule 3: family has the capability and is accepted
+        fam_code = s.family_codes[family]
+        if int(s.family_capability[family]) != int(s.requirement_capability[r]):
+            found.append(
+                Violation(
+                    3,
+                    f"{what}: family {fam_code} provides "
+                    f"{s.capability_codes[int(s.family_capability[family])]}, requirement {rid} needs "
+                    f"{s.capability_codes[int(s.requirement_capability[r])]}",
+                )
+            )
+        elif s.requirement_accepts[r] and fam_code not in s.requirement_accepts[r]:
+            found.append(Violation(3, f"{what}: requirement {rid} does not accept family {fam_code}"))
+
+        # rule 4: earmarks
+        earmark = int(s.offer_earmark[o])
+        if earmark >= 0 and earmark != r:
+            found.append(Violation(4, f"{what}: offer {oid} is earmarked for {s.requirement_ids[earmark]}"))
+
+        # rule 5: route, earliest arrival, horizon
+        donor = int(s.offer_donor[o])
+        days = lead.get((donor, h))
+        if days is None:
+            found.append(Violation(5, f"{what}: no route from {s.nation_codes[donor]} through {hub}"))
+        else:
+            arrival_day = (s.offer_available_from[o] - s.start_date).days + days
+            earliest = _week_of(s, arrival_day)
+            if week < earliest:
+                found.append(Violation(5, f"{what}: arrives before its earliest week {earliest}"))
+        if week >= s.horizon_weeks:
+            found.append(Violation(5, f"{what}: week {week} is not before the horizon {s.horizon_weeks}"))
+        if week < 0:
+            found.append(Violation(5, f"{what}: week {week} is negative"))
+
+        offered[o] += q
+        received[r] += q
+        tonnes[(h, week)] += q * float(s.item_mass_t[item])
+        if s.family_crew_per_unit[family] > 0:
+            arrivals[family][week] += q
+
+    # rule 1: per offer
+    for o, total in sorted(offered.items()):
+        if _over(total, float(s.offer_quantity[o])):
+            found.append(
+                Violation(1, f"offer {s.offer_ids[o]}: {total:g} allocated, {s.offer_quantity[o]:g} offered")
+            )
+    # rule 2: per requirement
+    for r, total in sorted(received.items()):
+        if _over(total, float(s.requirement_quantity[r])):
+            found.append(
+                Violation(
+                    2,
+                    f"requirement {s.requirement_ids[r]}: {total:g} allocated, "
+                    f"{s.requirement_quantity[r]:g} required",
+                )
+            )
+    # rule 6: per hub and week
+    for (h, week), total in sorted(tonnes.items()):
+        if _over(total, float(s.hub_capacity_t[h])):
+            found.append(
+                Violation(
+                    6,
+                    f"hub {s.hub_codes[h]} in week {week}: {total:g} t arriving, "
+                    f"capacity {s.hub_capacity_t[h]:g} t",
+                )
+            )
+    found.extend(_check_crews(s, plan, arrivals))
+    return found
+
+
+def _check_crews(s: Scenario, plan: Plan, arrivals: dict[int, dict[int, float]]) -> list[Violation]:
+    found: list[Violation] = []
+    seats = [float(x) for x in s.course_seats]
+    if plan.seats_used is not None:
+        if len(plan.seats_used) != len(s.course_ids):
+            return [
+                Violation(7, f"seats_used has {len(plan.seats_used)} entries for {len(s.course_ids)} courses")
+            ]
+        seats = [float(x) for x in plan.seats_used]
+        for c, used in enumerate(seats):
+            if not math.isfinite(used) or used < -SUM_TOLERANCE:
+                found.append(Violation(7, f"course {s.course_ids[c]}: seats_used {used:g} is negative"))
+            elif _over(used, float(s.course_seats[c])):
+                found.append(
+                    Violation(7, f"course {s.course_ids[c]}: {used:g} seats used of {s.course_seats[c]:g}")
+                )
+    for family in sorted(arrivals):
+        crew = float(s.family_crew_per_unit[family])
+        ready: list[tuple[int, float]] = []
+        for c in range(len(s.course_ids)):
+            if int(s.course_family[c]) == family:
+                start_week = _week_of(s, (s.course_start[c] - s.start_date).days)
+                ready.append((start_week + int(s.course_duration_weeks[c]), seats[c]))
+        units = 0.0
+        for week in sorted(arrivals[family]):
+            units += arrivals[family][week]
+            trained = float(s.family_existing_crews[family]) + sum(n for w, n in ready if w <= week)
+            if _over(crew * units, trained):
+                found.append(
+                    Violation(
+                        7,
+                        f"family {s.family_codes[family]} in week {week}: {units:g} units need "
+                        f"{crew * units:g} crew, {trained:g} trained by then",
+                    )
+                )
+    return found
+
+
+def _agree(a: float, b: float) -> bool:
+    return abs(a - b) <= METRIC_TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def _recompute(s: Scenario, plan: Plan) -> dict[str, object]:
+    """FORMAT.md's figures, recomputed here with plain loops (no shared code with metrics.py)."""
+    value = 0.0
+    weighted = 0.0
+    on_time = 0.0
+    used: set[int] = set()
+    for k in range(plan.n_lines):
+        r, q = int(plan.alloc_requirement[k]), float(plan.alloc_quantity[k])
+        w = 2.0 ** (5 - int(s.requirement_priority[r]))
+        due = _week_of(s, (s.requirement_needed_by[r] - s.start_date).days)
+        late = int(plan.alloc_week[k]) - due
+        tau = 1.0 if late <= 0 else 2.0 ** (-late / s.lateness_half_life_weeks)
+        per_unit = w / float(s.requirement_quantity[r])
+        value += per_unit * tau * q
+        weighted += per_unit * q
+        if late <= 0:
+            on_time += per_unit * q
+        if q > 0:
+            used.add(int(s.item_family[int(s.offer_item[int(plan.alloc_offer[k])])]))
+    new = sorted(s.family_codes[f] for f in used if not s.family_in_service[f])
+    cost = sum(float(s.family_cost[s.family_codes.index(code)]) for code in new)
+    total_w = sum(2.0 ** (5 - int(p)) for p in s.requirement_priority)
+    return {
+        "objective": value - cost,
+        "pwf": value / total_w if total_w > 0 and plan.n_lines else 0.0,
+        "on_time_share": on_time / weighted if weighted > 0 else 0.0,
+        "new_families": new,
+    }
+
+
+def check_metrics(s: Scenario, plan: Plan, stated: dict[str, object]) -> list[Violation]:
+    """Disagreements between stated metrics (metrics.json) and a recomputation."""
+    found: list[Violation] = []
+    actual = _recompute(s, plan)
+    for key in ("objective", "pwf", "on_time_share", "new_families", "solve_seconds", "method"):
+        if key not in stated:
+            found.append(Violation(0, f"metrics.json: {key} is missing"))
+    for key in ("objective", "pwf", "on_time_share"):
+        value = stated.get(key)
+        if key not in stated:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            found.append(Violation(0, f"metrics.json: {key} is not a number"))
+        elif not _agree(float(value), float(actual[key])):  # type: ignore[arg-type]
+            found.append(Violation(0, f"metrics.json: {key} is {value}, recomputed {actual[key]}"))
+    families = stated.get("new_families")
+    if "new_families" in stated and (
+        not isinstance(families, list) or sorted(str(f) for f in families) != actual["new_families"]
+    ):
+        found.append(
+            Violation(0, f"metrics.json: new_families is {families}, recomputed {actual['new_families']}")
+        )
+    bound = stated.get("bound")
+    if bound is not None:
+        if isinstance(bound, bool) or not isinstance(bound, int | float):
+            found.append(Violation(0, "metrics.json: bound is not a number"))
+        elif float(bound) < float(actual["objective"]) - METRIC_TOLERANCE * max(1.0, abs(float(bound))):  # type: ignore[arg-type]
+            found.append(Violation(0, f"metrics.json: bound {bound} is below the plan's own objective"))
+    return found
+
+
+def check_plan_files(scenario_path: Path, plan_dir: Path) -> list[Violation]:
+    """Check a plan folder against its scenario: the eight rules and metrics.json.
+
+    Raises `ScenarioError` when the scenario itself cannot be read; unreadable
+    plan files are reported as rule-0 violations.
+    """
+    s = read_scenario(scenario_path)
+    try:
+        plan = read_plan(s, plan_dir)
+    except ScenarioError as exc:
+        return [Violation(0, str(error)) for error in exc.errors]
+    found = check_plan(s, plan)
+    metrics_path = Path(plan_dir) / "metrics.json"
+    try:
+        stated = json.loads(metrics_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [*found, Violation(0, "metrics.json: missing file")]
+    except (ValueError, OSError) as exc:
+        return [*found, Violation(0, f"metrics.json: not valid JSON ({exc})")]
+    if not isinstance(stated, dict):
+        return [*found, Violation(0, "metrics.json: must be a JSON object")]
+    return found + check_metrics(s, plan, stated)

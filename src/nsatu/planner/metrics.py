@@ -1,0 +1,143 @@
+"""FORMAT.md's figures of a plan, computed once for everything.
+
+The plan files, the dashboards, the benchmarks and the API all take their
+numbers from `compute_metrics`; `objective_of` is its headline figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nsatu.planner.plan import Plan
+from nsatu.planner.scenario import FloatArray, Scenario
+
+
+def line_values(s: Scenario, plan: Plan) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per allocation line: weight per unit ``w / required_quantity``, timeliness tau, lateness."""
+    r = plan.alloc_requirement
+    unit_weight = s.requirement_weight[r] / s.requirement_quantity[r]
+    lateness = (plan.alloc_week - s.requirement_due_week[r]).astype(np.float64)
+    tau = np.where(lateness <= 0, 1.0, np.power(2.0, -np.maximum(lateness, 0.0) / s.lateness_half_life_weeks))
+    return unit_weight, tau, lateness
+
+
+def _used(s: Scenario, plan: Plan) -> FloatArray:
+    """Quantity received per family (lines with quantity > 0 only)."""
+    received = np.zeros(len(s.family_codes))
+    positive = plan.alloc_quantity > 0
+    families = s.item_family[s.offer_item[plan.alloc_offer[positive]]]
+    np.add.at(received, families, plan.alloc_quantity[positive])
+    return received
+
+
+def objective_of(s: Scenario, plan: Plan) -> float:
+    """FORMAT.md objective: weighted timely fulfilment minus new families' costs."""
+    if plan.n_lines == 0:
+        return 0.0
+    unit_weight, tau, _ = line_values(s, plan)
+    value = float((unit_weight * tau * plan.alloc_quantity).sum())
+    new = (_used(s, plan) > 0) & ~s.family_in_service
+    return value - float(s.family_cost[new].sum())
+
+
+def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
+    """Every figure of a plan, JSON-ready.
+
+    FORMAT.md's `objective`, `pwf`, `on_time_share`, `new_families` (sorted
+    codes) and the plan's `method`, `status`, `solve_seconds`, `bound`, `gap`;
+    then `hub_utilisation` (tonnes per hub and week, and the highest share of
+    capacity), `crews_short` (per crewed family, the worst shortfall of trained
+    people over the weeks, 0 when never short), `families_per_capability`
+    (families in service or received), `fulfilled` (quantity per requirement
+    id that receives any) and `value` (objective before family costs).
+    """
+    q = plan.alloc_quantity
+    n = plan.n_lines
+    if n:
+        unit_weight, tau, lateness = line_values(s, plan)
+        value = float((unit_weight * tau * q).sum())
+        weighted = unit_weight * q
+        total_weighted = float(weighted.sum())
+        on_time = float(weighted[lateness <= 0].sum()) / total_weighted if total_weighted > 0 else 0.0
+    else:
+        value, on_time = 0.0, 0.0
+    total_weight = float(s.requirement_weight.sum())
+    received = _used(s, plan)
+    new = (received > 0) & ~s.family_in_service
+    objective = value - float(s.family_cost[new].sum())
+
+    metrics: dict[str, object] = {
+        "objective": objective,
+        "pwf": value / total_weight if total_weight > 0 and n else 0.0,
+        "on_time_share": on_time,
+        "new_families": sorted(s.family_codes[f] for f in np.flatnonzero(new)),
+        "method": plan.method,
+        "status": plan.status,
+        "solve_seconds": float(plan.solve_seconds),
+        "value": value,
+    }
+    if plan.bound is not None and np.isfinite(plan.bound):
+        metrics["bound"] = float(plan.bound)
+        metrics["gap"] = max(0.0, (float(plan.bound) - objective) / max(1.0, abs(float(plan.bound))))
+    metrics["hub_utilisation"] = hub_utilisation(s, plan)
+    metrics["crews_short"] = crews_short(s, plan)
+    in_use = s.family_in_service | (received > 0)
+    metrics["families_per_capability"] = {
+        code: int(np.count_nonzero(in_use & (s.family_capability == c)))
+        for c, code in enumerate(s.capability_codes)
+    }
+    fulfilled = np.zeros(len(s.requirement_ids))
+    np.add.at(fulfilled, plan.alloc_requirement, q)
+    metrics["fulfilled"] = {s.requirement_ids[r]: float(fulfilled[r]) for r in np.flatnonzero(fulfilled)}
+    return metrics
+
+
+def hub_tonnes(s: Scenario, plan: Plan) -> FloatArray:
+    """Tonnes arriving per hub (rows) and week (columns, 0 .. horizon-1)."""
+    tonnes = np.zeros((len(s.hub_codes), max(s.horizon_weeks, 0)))
+    inside = (plan.alloc_week >= 0) & (plan.alloc_week < s.horizon_weeks)
+    mass = s.item_mass_t[s.offer_item[plan.alloc_offer[inside]]] * plan.alloc_quantity[inside]
+    np.add.at(tonnes, (plan.alloc_hub[inside], plan.alloc_week[inside]), mass)
+    return tonnes
+
+
+def hub_utilisation(s: Scenario, plan: Plan) -> dict[str, dict[str, object]]:
+    """Per hub code: tonnes by week, the highest share of capacity and its week."""
+    tonnes = hub_tonnes(s, plan)
+    result: dict[str, dict[str, object]] = {}
+    for h, code in enumerate(s.hub_codes):
+        capacity = float(s.hub_capacity_t[h])
+        row = tonnes[h]
+        # a hub of capacity 0 that receives anything is infinitely over
+        share = row / capacity if capacity > 0 else np.where(row > 0, np.inf, 0.0)
+        week = int(np.argmax(share)) if row.size else 0
+        result[code] = {
+            "tonnes_by_week": [float(x) for x in row],
+            "max_share": float(share[week]) if row.size else 0.0,
+            "max_week": week,
+        }
+    return result
+
+
+def crew_capacity(s: Scenario, seats_used: FloatArray | None) -> FloatArray:
+    """Trained people per family (rows) available by each week (columns), FORMAT.md rule 7."""
+    weeks = max(s.horizon_weeks, 0)
+    ready = np.zeros((len(s.family_codes), weeks))
+    seats = s.course_seats if seats_used is None else seats_used
+    ready_week = s.course_ready_week
+    inside = ready_week < weeks
+    np.add.at(ready, (s.course_family[inside], np.maximum(ready_week[inside], 0)), seats[inside])
+    return s.family_existing_crews[:, None] + np.cumsum(ready, axis=1)
+
+
+def crews_short(s: Scenario, plan: Plan) -> dict[str, float]:
+    """Per crewed family: the worst shortfall of trained people over the weeks (0 = never short)."""
+    weeks = max(s.horizon_weeks, 0)
+    units = np.zeros((len(s.family_codes), weeks))
+    inside = (plan.alloc_week >= 0) & (plan.alloc_week < weeks)
+    families = s.item_family[s.offer_item[plan.alloc_offer[inside]]]
+    np.add.at(units, (families, plan.alloc_week[inside]), plan.alloc_quantity[inside])
+    need = s.family_crew_per_unit[:, None] * np.cumsum(units, axis=1)
+    short = need - crew_capacity(s, plan.seats_used)
+    worst = short.max(axis=1, initial=0.0)
+    return {s.family_codes[f]: float(max(worst[f], 0.0)) for f in np.flatnonzero(s.family_crew_per_unit > 0)}

@@ -292,3 +292,62 @@ def violations(s: Scenario, plan: object) -> list[str]:
                 out.append(f"family {s.family_codes[f]} week {w}: {c * units} crew needed > {crews}")
                 break
     return out
+
+
+def scaled_scenario(
+    seed: int, *, requirements: int, offers: int, horizon: int, capabilities: int = 18
+) -> Scenario:
+    """A larger random scenario shaped like the synthetic scales (for development runs)."""
+    rng = np.random.default_rng(seed)
+    donors = [f"D{i:02d}" for i in range(45)]
+    b = ScenarioBuilder(horizon=horizon, nations=["UKR", *donors])
+    fam_by_cap: dict[str, list[str]] = {}
+    items_by_cap: dict[str, list[tuple[str, bool]]] = {}
+    for c in range(capabilities):
+        cap = f"C{c}"
+        ammo = c % 4 == 3
+        fam_by_cap[cap] = []
+        items_by_cap[cap] = []
+        for f in range(int(rng.integers(2, 6))):
+            code = f"{cap}F{f}"
+            b.family(
+                code,
+                cap,
+                in_service=bool(rng.random() < 0.4),
+                crew=0.0 if ammo else float(rng.integers(1, 6)),
+                existing=float(rng.integers(0, 40)),
+            )
+            fam_by_cap[cap].append(code)
+            for i in range(int(rng.integers(1, 4))):
+                item = f"{code}i{i}"
+                b.item(item, code, each=not ammo, mass=0.03 if ammo else float(rng.uniform(1, 40)))
+                items_by_cap[cap].append((item, ammo))
+            if not ammo:
+                for k in range(int(rng.integers(1, 4))):
+                    b.course(f"{code}c{k}", code, float(rng.integers(5, 60)), start=int(rng.integers(0, horizon)), duration=4)
+    caps = list(fam_by_cap)
+    for r in range(requirements):
+        cap = caps[int(rng.integers(len(caps)))]
+        ammo = items_by_cap[cap][0][1]
+        q = float(rng.integers(1000, 50000)) if ammo else float(rng.integers(1, 40))
+        fams = fam_by_cap[cap]
+        accepts = list(rng.choice(fams, size=int(rng.integers(1, len(fams) + 1)), replace=False)) if rng.random() < 0.4 else []
+        b.requirement(f"R{r}", cap, q, priority=int(rng.integers(1, 6)), due=int(rng.integers(0, horizon)), accepts=[str(a) for a in accepts])
+    for h in range(6):
+        b.hub(f"H{h}", float(rng.uniform(200, 1500)) * (requirements / 400))
+    for d in donors:
+        for h in rng.choice(6, size=int(rng.integers(1, 4)), replace=False):
+            b.route(d, f"H{h}", int(rng.integers(3, 40)))
+    for o in range(offers):
+        cap = caps[int(rng.integers(len(caps)))]
+        item, ammo = items_by_cap[cap][int(rng.integers(len(items_by_cap[cap])))]
+        q = float(rng.integers(500, 20000)) if ammo else float(rng.integers(1, 12))
+        earmark = None
+        if rng.random() < 0.05:
+            same = [r[0] for r in b.requirements if r[1] == cap]
+            earmark = same[int(rng.integers(len(same)))] if same else None
+        b.offer(
+            f"O{o}", donors[int(rng.integers(len(donors)))], item, q,
+            available=int(rng.integers(0, horizon)), earmark=earmark, withdrawn=bool(rng.random() < 0.03),
+        )
+    return b.build()

@@ -293,7 +293,7 @@ def reduce_scenario(s: Scenario) -> Reduction:
     earliest = earliest_weeks(s)
     usable = usable_quantity(s)
     fam = s.item_family[s.offer_item] if n_off else np.zeros(0, np.int64)
-    family_useful: BoolArray = ok.any(axis=0) if n_req else np.zeros(n_fam, bool)
+    family_useful = np.asarray(ok.any(axis=0), dtype=bool) if n_req else np.zeros(n_fam, bool)
     earmark = s.offer_earmark
     earmark_ok: BoolArray = ok[np.maximum(earmark, 0), fam] if n_req else np.zeros(n_off, bool)
     serves = np.where(earmark >= 0, earmark_ok, family_useful[fam])
@@ -357,7 +357,6 @@ def define_shipments(s: Scenario, lp: LinearProgram) -> None:
         (red.ship_class, red.ship_hub),
         (class_label, s.hub_codes),
         upper=red.class_quantity[cls] if cls.size else np.zeros(0),
-        integer=each,
     )
     rows = lp.add_rows(
         "Offer-supply",
@@ -505,7 +504,6 @@ def define_assignments(s: Scenario, lp: LinearProgram) -> None:
         (pool, group, col_week),
         (pool_label, group_label, "w"),
         upper=red.group_quantity[group],
-        integer=red.pool_is_each[pool],
     )
     start = lp.data["pool_start"].astype(np.int64)
     rows = lp.row_blocks["Pool-balance"].start + start[pool] + col_attach - red.pool_first_week[pool]
@@ -609,9 +607,33 @@ def define_family_introduction(s: Scenario, lp: LinearProgram) -> None:
         upper=0.0,
     )
     lp.add_entries(rows[inverse.reshape(-1)], lp.columns("Assign")[new], 1.0)
+    supply = family_supply_cap(s, red)
+    lp.add_entries(rows, intro[slot[link_fam]], -np.minimum(red.group_quantity[link_group], supply[link_fam]))
+    # the family as a whole: with per-requirement links, this keeps the LP from
+    # introducing a family by small fractions spread over many requirements
+    demand = np.zeros(n_fam)
+    np.add.at(demand, link_fam, red.group_quantity[link_group])
+    total = lp.add_rows("Family-total", (families,), (s.family_codes,), upper=0.0)
+    lp.add_entries(total[slot[fam[new]]], lp.columns("Assign")[new], 1.0)
+    lp.add_entries(total, intro, -np.minimum(supply[families], demand[families]))
+
+
+def family_supply_cap(s: Scenario, red: Reduction) -> FloatArray:
+    """Per family, the most units that can ever arrive: offered, and crewed by the horizon."""
+    n_fam = len(s.family_codes)
     supply = np.zeros(n_fam)
     np.add.at(supply, s.item_family[red.class_item], red.class_quantity)
-    lp.add_entries(rows, intro[slot[link_fam]], -np.minimum(red.group_quantity[link_group], supply[link_fam]))
+    crews = s.family_existing_crews.astype(np.float64).copy()
+    if len(s.course_ids):
+        in_time = s.course_ready_week < red.horizon
+        np.add.at(crews, s.course_family[in_time], s.course_seats[in_time])
+    crew = s.family_crew_per_unit
+    each = np.zeros(n_fam, bool)
+    np.logical_or.at(each, s.item_family, s.item_is_each)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(crew > 0, crews / np.where(crew > 0, crew, 1.0), np.inf)
+    cap = np.where(each & np.isfinite(cap), np.floor(cap + 1e-9), cap)
+    return np.asarray(np.minimum(supply, cap), dtype=np.float64)
 
 
 def define_objective(s: Scenario, lp: LinearProgram) -> None:

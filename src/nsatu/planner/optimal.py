@@ -238,11 +238,12 @@ def plan_of_columns(s: Scenario, lp: LinearProgram, x: FloatArray, *, time_limit
     horizon = red.horizon
 
     # shipments into queues, releases out of them
-    ship = x[lp.columns("Ship")]
-    ship_each = s.item_is_each[red.class_item[red.ship_class]]
-    ship = np.clip(_whole(ship, ship_each), 0, lp.col_upper[lp.columns("Ship")])
     q, week = lp.col_blocks["Release"].keys
     release = _whole(np.maximum(x[lp.columns("Release")], 0), s.item_is_each[red.queue_item[q]])
+    ship_each = s.item_is_each[red.class_item[red.ship_class]]
+    ship = _whole_shipments(lp, release, ship_each, time_limit)
+    if ship is None:
+        ship = np.clip(_whole(x[lp.columns("Ship")], ship_each), 0, lp.col_upper[lp.columns("Ship")])
 
     # first-in first-out through each queue: entries by week, releases by week
     e_order = np.lexsort((red.ship_week, red.ship_queue))
@@ -312,6 +313,43 @@ def plan_of_columns(s: Scenario, lp: LinearProgram, x: FloatArray, *, time_limit
         alloc_week=piece_week[line_piece[lp_idx]],
         seats_used=None,
     )
+
+
+def _whole_shipments(
+    lp: LinearProgram, release: FloatArray, each: BoolArray, time_limit: float
+) -> FloatArray | None:
+    """Shipments that feed the given releases, in whole units where the data are whole.
+
+    With releases fixed, shipments and waiting form a network with integer
+    data, so a basic optimal solution of this LP is integral.
+    """
+    rows = np.concatenate(
+        [_block_range(lp.row_blocks["Offer-supply"]), _block_range(lp.row_blocks["Queue-balance"])]
+    )
+    ship_cols, wait_cols = lp.columns("Ship"), lp.columns("Wait")
+    cols = np.concatenate([ship_cols, wait_cols])
+    sub = lp.matrix[rows]
+    fixed = sub[:, lp.columns("Release")] @ release
+    matrix = sub[:, cols].tocsr()
+    cost = np.concatenate([-np.ones(ship_cols.shape[0]), np.zeros(wait_cols.shape[0])])
+    sol = solve(
+        cost,
+        lp.col_lower[cols],
+        lp.col_upper[cols],
+        np.zeros(cols.shape[0], bool),
+        matrix,
+        lp.row_lower[rows] - fixed,
+        lp.row_upper[rows] - fixed,
+        time_limit=time_limit,
+    )
+    if sol.x is None or sol.status not in ("optimal", "feasible"):
+        return None
+    ship = sol.x[: ship_cols.shape[0]]
+    return np.where(each, np.round(ship), np.maximum(ship, 0.0))
+
+
+def _block_range(block: model.Block) -> IntArray:
+    return np.arange(block.start, block.start + block.size, dtype=np.int64)
 
 
 def _reassign(

@@ -324,15 +324,32 @@ def scaled_scenario(
                 items_by_cap[cap].append((item, ammo))
             if not ammo:
                 for k in range(int(rng.integers(1, 4))):
-                    b.course(f"{code}c{k}", code, float(rng.integers(5, 60)), start=int(rng.integers(0, horizon)), duration=4)
+                    b.course(
+                        f"{code}c{k}",
+                        code,
+                        float(rng.integers(5, 60)),
+                        start=int(rng.integers(0, horizon)),
+                        duration=4,
+                    )
     caps = list(fam_by_cap)
     for r in range(requirements):
         cap = caps[int(rng.integers(len(caps)))]
         ammo = items_by_cap[cap][0][1]
         q = float(rng.integers(1000, 50000)) if ammo else float(rng.integers(1, 40))
         fams = fam_by_cap[cap]
-        accepts = list(rng.choice(fams, size=int(rng.integers(1, len(fams) + 1)), replace=False)) if rng.random() < 0.4 else []
-        b.requirement(f"R{r}", cap, q, priority=int(rng.integers(1, 6)), due=int(rng.integers(0, horizon)), accepts=[str(a) for a in accepts])
+        accepts = (
+            list(rng.choice(fams, size=int(rng.integers(1, len(fams) + 1)), replace=False))
+            if rng.random() < 0.4
+            else []
+        )
+        b.requirement(
+            f"R{r}",
+            cap,
+            q,
+            priority=int(rng.integers(1, 6)),
+            due=int(rng.integers(0, horizon)),
+            accepts=[str(a) for a in accepts],
+        )
     for h in range(6):
         b.hub(f"H{h}", float(rng.uniform(200, 1500)) * (requirements / 400))
     for d in donors:
@@ -347,7 +364,12 @@ def scaled_scenario(
             same = [r[0] for r in b.requirements if r[1] == cap]
             earmark = same[int(rng.integers(len(same)))] if same else None
         b.offer(
-            f"O{o}", donors[int(rng.integers(len(donors)))], item, q,
-            available=int(rng.integers(0, horizon)), earmark=earmark, withdrawn=bool(rng.random() < 0.03),
+            f"O{o}",
+            donors[int(rng.integers(len(donors)))],
+            item,
+            q,
+            available=int(rng.integers(0, horizon)),
+            earmark=earmark,
+            withdrawn=bool(rng.random() < 0.03),
         )
     return b.build()

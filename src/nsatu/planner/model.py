@@ -350,7 +350,6 @@ def define_shipments(s: Scenario, lp: LinearProgram) -> None:
     cls, hub = np.nonzero(red.class_earliest < red.horizon)
     red.ship_class, red.ship_hub = cls.astype(np.int64), hub.astype(np.int64)
     red.ship_week = red.class_earliest[cls, hub].astype(np.int64)
-    each = s.item_is_each[red.class_item[cls]] if cls.size else np.zeros(0, bool)
     class_label = [s.offer_ids[o] for o in red.class_first_offer]
     cols = lp.add_columns(
         "Ship",

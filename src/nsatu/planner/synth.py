@@ -268,7 +268,7 @@ def generate(scale: str, seed: int) -> Scenario:
     capability_codes = sorted(CAPABILITIES)
     cap_pos = {c: i for i, c in enumerate(capability_codes)}
     # The burden of a new family grows with the scenario: more requirements share one fleet.
-    default_cost = round(4.0 * (spec.requirements / 60) ** 0.25, 1)
+    default_cost = round(3.0 * (spec.requirements / 60) ** 0.25, 1)
 
     # ----- families and item types -----
     fam_codes = [f[0] for f in FAMILIES]

@@ -1,0 +1,1 @@
+"""Command groups of the `nsatu` command, one module per area."""

@@ -1,0 +1,232 @@
+"""Read-only pages: the leadership dashboard, fleet diversity, list pages with exports, the audit ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from nsatu.core.exports import FORMATS, export_response
+from nsatu.core.ledger import verify_ledger
+from nsatu.dashboards import audit, charts
+from nsatu.dashboards.lists import SPECS, ListSpec, apply, rows
+from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
+
+PAGE_SIZE = 50
+ASSET_CACHE = "public, max-age=31536000, immutable"  # the URL carries the content digest
+
+
+def _role(request: HttpRequest) -> str | None:
+    return getattr(request.user, "role", None)
+
+
+def _plotly_context() -> dict[str, Any]:
+    bundle = assets()
+    return {"plotly": bundle}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Leadership's charts over the latest finished plan; each reader sums only what it may see."""
+    user = request.user
+    run = charts.latest_finished_run()
+    start = charts.scenario_start()
+    fulfilment = charts.fulfilment_by_capability(run, user)
+    families = charts.families_per_capability(run, user)
+    donors = charts.contributions_by_donor(run, user)
+    agreements = charts.agreement_fulfilment(run, user, start)
+    hubs = charts.arrivals_by_hub_week(run, user)
+    figures = {
+        "fulfilment": charts.fulfilment_figure(fulfilment, start),
+        "families": charts.families_figure(families),
+        "donors": charts.contributions_figure(donors),
+        "agreements": charts.agreements_figure(agreements),
+        "arrivals": charts.arrivals_figure(hubs, start),
+    }
+    fulfilment_rows = [
+        (
+            code,
+            fulfilment.required[code],
+            fulfilment.arrived[code][-1] if fulfilment.arrived[code] else 0.0,
+            fulfilment.share(code)[-1] if fulfilment.weeks else 0.0,
+        )
+        for code in fulfilment.required
+    ]
+    hub_rows = [
+        (h.code, h.capacity, sum(h.tonnes.values()), max(h.tonnes.values(), default=0.0)) for h in hubs
+    ]
+    context = {
+        "run": run,
+        "start": start,
+        "figures": figures,
+        "fulfilment_rows": fulfilment_rows,
+        "families": families,
+        "donors": donors,
+        "agreements": agreements,
+        "hub_rows": hub_rows,
+        **_plotly_context(),
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+@login_required
+def fleet(request: HttpRequest) -> HttpResponse:
+    """How many platform families the recipient operates per capability, and which."""
+    rows_ = charts.fleet_diversity()
+    context = {
+        "rows": rows_,
+        "total": sum(r.count for r in rows_),
+        "figures": {"fleet": charts.fleet_figure(rows_)},
+        **_plotly_context(),
+    }
+    return render(request, "dashboards/fleet.html", context)
+
+
+def _spec(request: HttpRequest, name: str) -> ListSpec:
+    spec = SPECS.get(name)
+    if spec is None:
+        raise Http404
+    if spec.roles is not None and _role(request) not in spec.roles:
+        raise PermissionDenied
+    return spec
+
+
+def _display(value: Any) -> Any:
+    # The page shows yes/no in the reader's language; exports keep real booleans.
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "" if value is None else value
+
+
+@login_required
+@require_GET
+def list_page(request: HttpRequest, name: str) -> HttpResponse:
+    """One list: filters and search from the query string, sortable headers, pages, export links."""
+    spec = _spec(request, name)
+    applied = apply(spec, request.user, request.GET)
+    page = Paginator(applied.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    headers = []
+    for column in spec.columns:
+        header: dict[str, Any] = {"label": column.label, "url": None, "state": "none"}
+        if column.sort:
+            sort_query = query.copy()
+            ascending = applied.sort == column.key
+            sort_query["sort"] = f"-{column.key}" if ascending else column.key
+            header["url"] = "?" + sort_query.urlencode()
+            if ascending:
+                header["state"] = "ascending"
+            elif applied.sort == f"-{column.key}":
+                header["state"] = "descending"
+        headers.append(header)
+    context = {
+        "spec": spec,
+        "headers": headers,
+        "page": page,
+        "rows": [[_display(v) for v in row] for row in rows(spec, page)],
+        "filters": [
+            {"filter": f, "choices": f.choices(), "value": applied.values.get(f.param, "")}
+            for f in spec.filters
+        ],
+        "q": applied.values.get("q", ""),
+        "sort": applied.sort,
+        "query": query.urlencode(),
+        "formats": FORMATS,
+    }
+    return render(request, "dashboards/list.html", context)
+
+
+def _filename(stem: str) -> str:
+    return f"nsatu-{stem}-{timezone.now():%Y%m%d-%H%M}"
+
+
+@login_required
+@require_GET
+def list_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """Every row of the list the query string selects (all pages), as CSV or Excel."""
+    if fmt not in FORMATS:
+        raise Http404
+    spec = _spec(request, name)
+    applied = apply(spec, request.user, request.GET)
+    return export_response(
+        rows(spec, applied.queryset.iterator(chunk_size=2000)),
+        [str(c.label) for c in spec.columns],
+        _filename(spec.name),
+        fmt,
+    )
+
+
+def _require_ledger_role(request: HttpRequest) -> None:
+    if _role(request) not in audit.LEDGER_ROLES:
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def audit_ledger(request: HttpRequest) -> HttpResponse:
+    """The ledger for auditors: verification first, then a searchable, paged list of events."""
+    _require_ledger_role(request)
+    search = audit.search_ledger(request.GET)
+    page = Paginator(search.events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "verification": verify_ledger(),
+        "verified_at": timezone.now(),
+        "page": page,
+        "search": search,
+        "actions": audit.distinct_values("action"),
+        "object_types": audit.distinct_values("object_type"),
+        "query": query.urlencode(),
+        "formats": FORMATS,
+    }
+    return render(request, "dashboards/ledger.html", context)
+
+
+@login_required
+@require_GET
+def audit_ledger_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """The events the search selects, every hashed field included, as CSV or Excel."""
+    _require_ledger_role(request)
+    if fmt not in FORMATS:
+        raise Http404
+    search = audit.search_ledger(request.GET)
+    return export_response(
+        audit.export_rows(search.events.iterator(chunk_size=2000)),
+        [str(c) for c in audit.COLUMNS],
+        _filename("ledger"),
+        fmt,
+    )
+
+
+@require_GET
+def plotly_js(request: HttpRequest, digest: str) -> HttpResponse:
+    """plotly.min.js from the installed plotly package (air-gapped: never a CDN)."""
+    if digest != assets().digest:
+        raise Http404
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(bundle_gzip(), content_type="text/javascript; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(bundle_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = ASSET_CACHE
+    response["Vary"] = "Accept-Encoding"
+    return response
+
+
+@require_GET
+def plotly_css(request: HttpRequest, digest: str) -> HttpResponse:
+    """Plotly's own style rules as a stylesheet, so plotly.js need not inject a <style> element."""
+    if digest != assets().digest:
+        raise Http404
+    response = HttpResponse(assets().css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = ASSET_CACHE
+    return response

@@ -103,12 +103,14 @@ def _is_true(text: str) -> bool:
 
 
 def import_scenario(
-    scenario: Scenario, *, actor: Actor, progress: ImportProgress | None = None
+    scenario: Scenario, *, actor: Actor, progress: ImportProgress | None = None, dry_run: bool = False
 ) -> ImportReport:
     """Write ``scenario`` into the database in one transaction.
 
     Raises ``ScenarioError`` (and writes nothing) when a row contradicts the
-    database, e.g. an item type whose code exists with another family.
+    database, e.g. an item type whose code exists with another family. With
+    ``dry_run`` everything is done and then rolled back: the report says
+    exactly what a real import would create and change.
     """
     report = ImportReport()
     upsert = _Upserter(actor, report)
@@ -116,6 +118,8 @@ def import_scenario(
     try:
         with transaction.atomic():
             _import_all(scenario, upsert, tick)
+            if dry_run:
+                transaction.set_rollback(True)
     except (ValidationError, IntegrityError) as exc:
         raise ScenarioError(
             [CellError("(database)", 0, "", f"the database refused the import: {exc}")]

@@ -15,6 +15,12 @@ class PlanRunForm(forms.Form):
     time_limit = forms.FloatField(label=_("Time limit (seconds)"), min_value=1, max_value=3600, initial=30)
 
 
+class ScenarioUploadForm(forms.Form):
+    """A scenario workbook (FORMAT.md sheets)."""
+
+    file = forms.FileField(label=_("Scenario workbook (.xlsx)"))
+
+
 class CompareForm(forms.Form):
     """Pick two runs to compare."""
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +21,7 @@ from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.core.releasability import releasable
 from nsatu.offers.models import Offer
-from nsatu.planning.forms import CompareForm, PlanRunForm
+from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
 from nsatu.planning.models import Allocation, PlanRun
 from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
 
@@ -159,3 +162,77 @@ def plan_compare(request: HttpRequest) -> HttpResponse:
             [(str(r.pk), {**r.metrics, "bound": r.bound}) for r in (run_a, run_b)]
         )
     return render(request, "planning/compare.html", context)
+
+
+@login_required
+def scenario_template(request: HttpRequest) -> HttpResponse:
+    """The empty scenario workbook: every sheet, headers, one example row, notes."""
+    from nsatu.planning.workbooks import template_workbook
+
+    response = HttpResponse(
+        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="nsatu-scenario-template.xlsx"'
+    return response
+
+
+def _scenario_upload_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+def scenario_import(request: HttpRequest) -> HttpResponse:
+    """Upload a scenario workbook: its errors by sheet, row and column, or a preview; then confirm."""
+    _require_coordinator(request)
+    from nsatu.planner.scenario import ScenarioError, read_scenario
+    from nsatu.planning.adapters import import_scenario
+    from nsatu.planning.workbooks import MAX_UPLOAD_BYTES
+
+    context: dict[str, Any] = {"form": ScenarioUploadForm()}
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get("scenario_upload") or {}
+        path = _scenario_upload_dir() / f"{pending.get('token', 'missing')}.xlsx"
+        if pending.get("token") != request.POST["confirm"] or not path.exists():
+            messages.error(request, _("That upload has expired; upload the workbook again."))
+            return redirect("scenario-import")
+        try:
+            report = import_scenario(read_scenario(path), actor=request_actor(request))
+        except ScenarioError as exc:
+            context["errors"] = exc.errors
+            return render(request, "planning/import.html", context)
+        finally:
+            path.unlink(missing_ok=True)
+            request.session.pop("scenario_upload", None)
+        messages.success(
+            request,
+            _("Scenario imported: %(created)s rows created, %(updated)s changed.")
+            % {"created": sum(report.created.values()), "updated": sum(report.updated.values())},
+        )
+        return redirect("plan-index")
+    if request.method == "POST":
+        form = ScenarioUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_UPLOAD_BYTES or not upload.name.lower().endswith(".xlsx"):
+                form.add_error("file", _("Upload an .xlsx workbook of at most 20 MB."))
+                return render(request, "planning/import.html", context)
+            token = uuid.uuid4().hex
+            path = _scenario_upload_dir() / f"{token}.xlsx"
+            path.write_bytes(upload.read())
+            try:
+                report = import_scenario(read_scenario(path), actor=request_actor(request), dry_run=True)
+            except ScenarioError as exc:
+                path.unlink(missing_ok=True)
+                context["errors"] = exc.errors
+                return render(request, "planning/import.html", context)
+            request.session["scenario_upload"] = {"token": token}
+            tables = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+            context["preview"] = [
+                (t, report.created.get(t, 0), report.updated.get(t, 0), report.unchanged.get(t, 0))
+                for t in tables
+            ]
+            context["token"] = token
+    return render(request, "planning/import.html", context)

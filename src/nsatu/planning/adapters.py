@@ -520,13 +520,15 @@ def save_plan(run: PlanRun, scenario: Scenario, plan: Plan) -> int:
         if plan.alloc_quantity[k] > 0
     ]
     Allocation.objects.bulk_create(rows, batch_size=2000)
-    if plan.seats_used is not None:
-        courses = {c.code: c.pk for c in Course.objects.all()}
-        SeatUse.objects.bulk_create(
-            [
-                SeatUse(run=run, course_id=courses[code], seats_used=float(plan.seats_used[i]))
-                for i, code in enumerate(scenario.course_ids)
-                if plan.seats_used[i] > 0
-            ]
-        )
+    # FORMAT.md: no training.csv means every seat of every course is used; store
+    # that explicitly so a run's rows always say which seats it relies on.
+    seats = scenario.course_seats if plan.seats_used is None else plan.seats_used
+    courses = {c.code: c.pk for c in Course.objects.all()}
+    SeatUse.objects.bulk_create(
+        [
+            SeatUse(run=run, course_id=courses[code], seats_used=float(seats[i]))
+            for i, code in enumerate(scenario.course_ids)
+            if seats[i] > 0
+        ]
+    )
     return len(rows)

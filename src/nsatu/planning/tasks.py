@@ -149,7 +149,7 @@ def _finish(
         )
 
 
-@task(queue_name="planning")
+@task()
 def run_plan(run_id: int) -> None:
     """The queued task: one plan run."""
     execute_plan_run(run_id)

@@ -1,0 +1,155 @@
+"""Synthetic scenarios, run_method, the commands, and the planner's independence from Django."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from nsatu.commands.plan import register
+from nsatu.planner.methods import run_method
+from nsatu.planner.scenario import read_scenario, write_scenario
+from nsatu.planner.synth import SCALES, generate
+from tests.planner.strategies import make_scenario
+
+
+@pytest.mark.parametrize("scale", ["small", "medium", "udcg"])
+def test_synth_sizes_and_shape(scale: str) -> None:
+    s = generate(scale, 1)
+    spec = SCALES[scale]
+    assert (len(s.requirement_ids), len(s.offer_ids), s.horizon_weeks) == (
+        spec.requirements,
+        spec.offers,
+        spec.weeks,
+    )
+    assert 15 <= len(s.capability_codes) <= 20
+    assert 0.3 <= float(s.family_in_service.mean()) <= 0.5
+    rounds = np.array([u == "rounds" for u in s.item_unit])
+    assert rounds.any() and (s.family_crew_per_unit[s.item_family[rounds]] == 0).all()
+    assert s.offer_withdrawn.any() and (s.offer_earmark >= 0).any()
+    assert s.family_cost_given.any() and len(s.course_ids) > 0
+    assert {"RZE", "CND", "KSC"} <= set(s.hub_codes)
+
+
+def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
+    write_scenario(generate("small", 5), tmp_path / "a")
+    write_scenario(generate("small", 5), tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+    read_scenario(tmp_path / "a")  # passes every reader check
+    assert generate("small", 6).offer_quantity.tolist() != generate("small", 5).offer_quantity.tolist()
+
+
+def test_xl_scale_size() -> None:
+    s = generate("xl", 1)
+    assert (len(s.requirement_ids), len(s.offer_ids)) == (5000, 30000)
+
+
+def test_status_quo_introduces_many_families() -> None:
+    s = generate("small", 1)
+    country = run_method(s, "country")
+    assert len(country.metrics["new_families"]) >= 15  # type: ignore[arg-type]
+
+
+def test_run_method_statuses() -> None:
+    empty = make_scenario(
+        families=[{"code": "F", "capability": "A"}],
+        items=[{"code": "I", "family": "F"}],
+        requirements=[],
+        offers=[{"id": "O", "donor": "POL", "item": "I", "quantity": 1}],
+        hubs=[{"code": "H", "capacity": 1.0}],
+        routes=[],
+    )
+    plan = run_method(empty, "greedy")
+    assert plan.status == "empty" and plan.message and plan.metrics["objective"] == 0.0
+    bad = run_method(generate("small", 1), "astrology")
+    assert bad.status == "error" and "unknown method" in bad.message
+    events: list[str] = []
+    good = run_method(generate("small", 1), "greedy", progress=lambda e: events.append(e.phase))
+    assert good.status == "feasible" and events[-1] == "done"
+
+
+def test_run_method_optimal_is_valid() -> None:
+    pytest.importorskip("nsatu.planner.optimal")
+    from nsatu.planner.check import check_plan
+
+    s = generate("small", 2)
+    plan = run_method(s, "optimal", time_limit=20)
+    assert check_plan(s, plan) == []
+    country = run_method(s, "country")
+    assert plan.metrics["objective"] >= country.metrics["objective"]  # type: ignore[operator]
+
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """nsatu (test)"""
+
+    register(app)
+    return app
+
+
+def test_cli_synth_plan_check(cli: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["synth", "--scale", "small", "--seed", "2", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        cli, ["plan", str(tmp_path / "s"), "--out", str(tmp_path / "p"), "--method", "greedy"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p" / "allocations.csv").exists()
+    result = runner.invoke(
+        cli, ["plan", "run", str(tmp_path / "s"), "--out", str(tmp_path / "q"), "--method", "country"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["plan", "check", str(tmp_path / "s"), str(tmp_path / "p")])
+    assert result.exit_code == 0 and "valid" in result.output
+
+    allocations = tmp_path / "p" / "allocations.csv"
+    rows = allocations.read_text().splitlines()
+    offer, requirement, hub, quantity, week = rows[1].split(",")
+    rows[1] = ",".join([offer, requirement, hub, str(float(quantity) + 1e6), week])
+    allocations.write_text("\n".join(rows) + "\n")
+    result = runner.invoke(cli, ["plan", "check", str(tmp_path / "s"), str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert "rule 1" in result.output and "metrics.json" in result.output
+
+
+def test_cli_scenario_errors_exit_2_without_traceback(cli: typer.Typer, tmp_path: Path) -> None:
+    write_scenario(generate("small", 1), tmp_path / "s")
+    offers = tmp_path / "s" / "offers.csv"
+    offers.write_text(offers.read_text().replace(",offered", ",lost", 1))
+    result = CliRunner().invoke(cli, ["plan", str(tmp_path / "s"), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    assert "offers.csv, row 2, column status" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_cli_compare(cli: typer.Typer, tmp_path: Path) -> None:
+    write_scenario(generate("small", 1), tmp_path / "s")
+    result = CliRunner().invoke(cli, ["plan", "compare", str(tmp_path / "s"), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "country" in result.output and "greedy" in result.output and "optimal" in result.output
+
+
+def test_planner_never_imports_django() -> None:
+    code = (
+        "import pkgutil, importlib, sys, nsatu.planner as p\n"
+        "for m in pkgutil.iter_modules(p.__path__): importlib.import_module('nsatu.planner.' + m.name)\n"
+        "import nsatu.commands.plan\n"
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "print(len(list(pkgutil.iter_modules(p.__path__))))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert int(done.stdout.strip()) >= 8

@@ -50,7 +50,9 @@ def planned(world: Any) -> Planned:
     air_defence = create_capability(actor=CLI, code="air_defence_medium", name="Medium air defence")
     nasams = create_family(actor=CLI, code="NASAMS", name="NASAMS", capability=air_defence, in_service=True)
     iris = create_family(actor=CLI, code="IRIST", name="IRIS-T SLM", capability=air_defence, in_service=False)
-    iris_item = create_item_type(actor=CLI, code="IRIST-FU", name="IRIS-T SLM fire unit", family=iris, mass_t=30)
+    iris_item = create_item_type(
+        actor=CLI, code="IRIST-FU", name="IRIS-T SLM fire unit", family=iris, mass_t=30
+    )
     requirement_ad = create_requirement(
         actor=CLI,
         code="R-ad",
@@ -78,8 +80,12 @@ def planned(world: Any) -> Planned:
         method="greedy", status=RunStatus.DONE, created_by="coord", finished_at=now - dt.timedelta(days=1)
     )
     Allocation.objects.create(
-        run=older, offer=world.offers["public"], requirement=world.requirements["public"],
-        hub=hubs["RZE"], quantity=1, arrival_week=9,
+        run=older,
+        offer=world.offers["public"],
+        requirement=world.requirements["public"],
+        hub=hubs["RZE"],
+        quantity=1,
+        arrival_week=9,
     )
     run = PlanRun.objects.create(method="optimal", status=RunStatus.DONE, created_by="coord", finished_at=now)
     PlanRun.objects.create(method="optimal", status=RunStatus.RUNNING, created_by="coord")

@@ -1,1 +1,1 @@
-"""Read-only aggregate views: the leadership dashboard, fleet diversity, list pages with exports, the audit ledger."""
+"""Read-only aggregate views: leadership dashboard, fleet diversity, lists with exports, audit ledger."""

@@ -78,7 +78,9 @@ def search_ledger(query: QueryDict) -> LedgerSearch:
         events = events.filter(time__gte=dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC))
     if end:
         values["until"] = end.isoformat()
-        events = events.filter(time__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC))
+        events = events.filter(
+            time__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        )
     return LedgerSearch(events.order_by("-seq"), values, errors)
 
 

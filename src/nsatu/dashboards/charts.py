@@ -304,15 +304,25 @@ def _layout(**extra: Any) -> dict[str, Any]:
 def fulfilment_figure(data: Fulfilment, start: dt.date) -> Figure:
     x = [week_start(start, w).isoformat() for w in data.weeks]
     traces = [
-        {"type": "scatter", "mode": "lines+markers", "name": code, "x": x, "y": data.share(code),
-         "line": {"shape": "hv"}}
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": code,
+            "x": x,
+            "y": data.share(code),
+            "line": {"shape": "hv"},
+        }
         for code in data.required
     ]
     return {
         "data": traces,
         "layout": _layout(
             xaxis={"title": {"text": _("Week of arrival")}, "type": "date"},
-            yaxis={"title": {"text": _("Share of required quantity")}, "tickformat": ".0%", "range": [0, 1.05]},
+            yaxis={
+                "title": {"text": _("Share of required quantity")},
+                "tickformat": ".0%",
+                "range": [0, 1.05],
+            },
         ),
     }
 
@@ -321,10 +331,20 @@ def families_figure(rows: list[CapabilityFamilies]) -> Figure:
     x = [r.code for r in rows]
     return {
         "data": [
-            {"type": "bar", "name": _("In service"), "x": x, "y": [len(r.in_service) for r in rows],
-             "hovertext": [", ".join(r.in_service) for r in rows]},
-            {"type": "bar", "name": _("Introduced by the plan"), "x": x,
-             "y": [len(r.introduced) for r in rows], "hovertext": [", ".join(r.introduced) for r in rows]},
+            {
+                "type": "bar",
+                "name": _("In service"),
+                "x": x,
+                "y": [len(r.in_service) for r in rows],
+                "hovertext": [", ".join(r.in_service) for r in rows],
+            },
+            {
+                "type": "bar",
+                "name": _("Introduced by the plan"),
+                "x": x,
+                "y": [len(r.introduced) for r in rows],
+                "hovertext": [", ".join(r.introduced) for r in rows],
+            },
         ],
         "layout": _layout(
             barmode="stack",
@@ -337,16 +357,26 @@ def contributions_figure(rows: list[DonorContribution]) -> Figure:
     x = [r.iso3 for r in rows]
     return {
         "data": [
-            {"type": "bar", "name": _("Offered quantity"), "x": x, "y": [r.offered_quantity for r in rows],
-             "customdata": [r.offered_count for r in rows],
-             "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>"},
-            {"type": "bar", "name": _("Allocated quantity"), "x": x,
-             "y": [r.allocated_quantity for r in rows], "customdata": [r.allocated_count for r in rows],
-             "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>"},
+            {
+                "type": "bar",
+                "name": _("Offered quantity"),
+                "x": x,
+                "y": [r.offered_quantity for r in rows],
+                "customdata": [r.offered_count for r in rows],
+                "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>",
+            },
+            {
+                "type": "bar",
+                "name": _("Allocated quantity"),
+                "x": x,
+                "y": [r.allocated_quantity for r in rows],
+                "customdata": [r.allocated_count for r in rows],
+                "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>",
+            },
         ],
         "layout": _layout(
             barmode="group",
-            yaxis={"title": {"text": _("Units, all item types together (not valued)")}},
+            yaxis={"title": {"text": _("Units, all item types (not valued)")}},
         ),
     }
 
@@ -357,15 +387,25 @@ def agreements_figure(rows: list[AgreementYear]) -> Figure:
     # One trace per currency: amounts in different currencies never share a bar scale unlabelled.
     for currency in sorted({r.currency for r in rows}):
         traces.append(
-            {"type": "bar", "name": _("Pledged, millions %(currency)s") % {"currency": currency},
-             "x": x, "y": [r.pledged / 1e6 if r.currency == currency else None for r in rows],
-             "offsetgroup": "pledge"}
+            {
+                "type": "bar",
+                "name": _("Pledged, millions %(currency)s") % {"currency": currency},
+                "x": x,
+                "y": [r.pledged / 1e6 if r.currency == currency else None for r in rows],
+                "offsetgroup": "pledge",
+            }
         )
     traces.append(
-        {"type": "bar", "name": _("Units arriving that year in the plan (not valued)"), "x": x,
-         "y": [r.arriving_quantity for r in rows], "yaxis": "y2", "offsetgroup": "units",
-         "customdata": [r.arriving_offers for r in rows],
-         "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>"}
+        {
+            "type": "bar",
+            "name": _("Units arriving that year in the plan (not valued)"),
+            "x": x,
+            "y": [r.arriving_quantity for r in rows],
+            "yaxis": "y2",
+            "offsetgroup": "units",
+            "customdata": [r.arriving_offers for r in rows],
+            "hovertemplate": "%{x}: %{y} (" + _("offers") + ": %{customdata})<extra></extra>",
+        }
     )
     return {
         "data": traces,
@@ -385,13 +425,25 @@ def arrivals_figure(rows: list[HubWeeks], start: dt.date) -> Figure:
     for index, hub in enumerate(rows):
         colour = PALETTE[index % len(PALETTE)]
         traces.append(
-            {"type": "bar", "name": hub.code, "x": x, "y": [hub.tonnes.get(w, 0.0) for w in weeks],
-             "marker": {"color": colour}, "legendgroup": hub.code}
+            {
+                "type": "bar",
+                "name": hub.code,
+                "x": x,
+                "y": [hub.tonnes.get(w, 0.0) for w in weeks],
+                "marker": {"color": colour},
+                "legendgroup": hub.code,
+            }
         )
         traces.append(
-            {"type": "scatter", "mode": "lines", "name": _("%(hub)s capacity") % {"hub": hub.code},
-             "x": x, "y": [hub.capacity] * len(x), "line": {"dash": "dot", "color": colour},
-             "legendgroup": hub.code}
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": _("%(hub)s capacity") % {"hub": hub.code},
+                "x": x,
+                "y": [hub.capacity] * len(x),
+                "line": {"dash": "dot", "color": colour},
+                "legendgroup": hub.code,
+            }
         )
     return {
         "data": traces,
@@ -407,10 +459,16 @@ def fleet_figure(rows: list[FleetRow]) -> Figure:
     shown = list(reversed(rows))  # horizontal bars draw bottom-up; keep the largest on top
     return {
         "data": [
-            {"type": "bar", "orientation": "h", "name": _("Families in service"),
-             "y": [r.code for r in shown], "x": [r.count for r in shown],
-             "hovertext": [", ".join(r.families) for r in shown], "text": [r.count for r in shown],
-             "textposition": "auto"}
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": _("Families in service"),
+                "y": [r.code for r in shown],
+                "x": [r.count for r in shown],
+                "hovertext": [", ".join(r.families) for r in shown],
+                "text": [r.count for r in shown],
+                "textposition": "auto",
+            }
         ],
         "layout": _layout(
             xaxis={"title": {"text": _("Families the recipient operates")}, "dtick": 1},

@@ -165,22 +165,25 @@ def _offers(user: Any) -> QuerySet[Offer]:
     learns nothing from the offer, not even its code.
     """
     earmark = releasable(Requirement.objects.filter(pk=OuterRef("earmark_id")), user).values("code")[:1]
-    return releasable(
-        Offer.objects.select_related("donor", "item_type__family__capability"), user
-    ).annotate(earmark_code=Subquery(earmark))
+    return releasable(Offer.objects.select_related("donor", "item_type__family__capability"), user).annotate(
+        earmark_code=Subquery(earmark)
+    )
 
 
 REQUIREMENTS = ListSpec(
     name="requirements",
     heading=_("Requirements"),
-    queryset=lambda user: releasable(
-        Requirement.objects.select_related("capability", "recipient"), user
-    ),
+    queryset=lambda user: releasable(Requirement.objects.select_related("capability", "recipient"), user),
     columns=[
         Column(_("Id"), lambda r: r.code, ("code",), "id"),
         Column(_("Title"), lambda r: r.title, ("title", "code"), "title"),
         Column(_("Recipient"), lambda r: r.recipient.iso3),
-        Column(_("Capability"), lambda r: r.capability.code, ("capability__code", "priority", "code"), "capability"),
+        Column(
+            _("Capability"),
+            lambda r: r.capability.code,
+            ("capability__code", "priority", "code"),
+            "capability",
+        ),
         Column(_("Quantity"), lambda r: r.quantity, ("quantity", "code"), "quantity"),
         Column(_("Priority"), lambda r: r.priority, ("priority", "needed_by", "code"), "priority"),
         Column(_("Needed by"), lambda r: r.needed_by, ("needed_by", "priority", "code"), "needed_by"),
@@ -274,8 +277,12 @@ ITEM_TYPES = ListSpec(
         Column(_("Code"), lambda i: i.code, ("code",), "code"),
         Column(_("Name"), lambda i: i.name, ("name",), "name"),
         Column(_("Family"), lambda i: i.family.code, ("family__code", "code"), "family"),
-        Column(_("Capability"), lambda i: i.family.capability.code, ("family__capability__code", "code"),
-               "capability"),
+        Column(
+            _("Capability"),
+            lambda i: i.family.capability.code,
+            ("family__capability__code", "code"),
+            "capability",
+        ),
         Column(_("Unit"), lambda i: i.unit),
         Column(_("Mass per unit (t)"), lambda i: i.mass_t, ("mass_t", "code"), "mass"),
         Column(_("NATO stock number"), lambda i: i.nsn),
@@ -297,8 +304,12 @@ HUBS = ListSpec(
         Column(_("Code"), lambda h: h.code, ("code",), "code"),
         Column(_("Name"), lambda h: h.name, ("name",), "name"),
         Column(_("Nation"), lambda h: h.nation.iso3, ("nation__iso3", "code"), "nation"),
-        Column(_("Capacity (t per week)"), lambda h: h.capacity_t_per_week, ("capacity_t_per_week", "code"),
-               "capacity"),
+        Column(
+            _("Capacity (t per week)"),
+            lambda h: h.capacity_t_per_week,
+            ("capacity_t_per_week", "code"),
+            "capacity",
+        ),
     ],
     filters=[Filter("nation", _("Nation"), "nation__iso3", _nations)],
     search=("code", "name"),
@@ -328,4 +339,3 @@ COURSES = ListSpec(
 SPECS: dict[str, ListSpec] = {
     spec.name: spec for spec in (REQUIREMENTS, OFFERS, NATIONS, FAMILIES, ITEM_TYPES, HUBS, COURSES)
 }
-

@@ -32,7 +32,9 @@ STYLE_ELEMENT_ID = "plotly.js-style-global"
 _RULES_OBJECT = re.compile(r'=\{("X,X div":.*?)\};for\(')
 _JS_STRING = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
 _RULE = re.compile(rf"({_JS_STRING})\s*:\s*({_JS_STRING})")
-_MAPLIBRE_GUARD = re.compile(r'if\(!document\.getElementById\("([0-9a-f]{64})"\)\)\{var \w+=document\.createElement')
+_MAPLIBRE_GUARD = re.compile(
+    r'if\(!document\.getElementById\("([0-9a-f]{64})"\)\)\{var \w+=document\.createElement'
+)
 _VERSION = re.compile(r"plotly\.js v(\d+\.\d+\.\d+)")
 
 
@@ -70,11 +72,7 @@ def plotly_css(source: str) -> str:
         raise RuntimeError(f"the plotly.js CSS rules were not found in {BUNDLE}: was plotly upgraded?")
     lines = []
     for key, value in _RULE.findall(match.group(1)):
-        selector = (
-            _unquote(key)
-            .replace("X", ".js-plotly-plot .plotly")
-            .replace("Y", ".plotly-notifier")
-        )
+        selector = _unquote(key).replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
         lines.append(f"{selector}{{{_unquote(value)}}}")
     return "\n".join(lines) + "\n"
 

@@ -79,6 +79,8 @@ class _Shipper:
         if each:
             per_week = np.floor(per_week + _EPS)
             room = np.floor(room + _EPS)
+        if not per_week.any() or not room.any():
+            return 0.0  # the hub is full, or the crews taken, in every remaining week
         if per_week[0] >= quantity and room[0] >= quantity:
             shipped = np.zeros(span)
             shipped[0] = quantity
@@ -87,7 +89,8 @@ class _Shipper:
             # C(a) = min(q, P(a), P(a) + min_{k<=a}(S(k) - P(k))) with P the cumulative hub room.
             reach = np.cumsum(per_week)
             cumulative = np.minimum(quantity, np.minimum(reach, reach + np.minimum.accumulate(room - reach)))
-            shipped = np.diff(cumulative, prepend=0.0)
+            shipped = cumulative.copy()
+            shipped[1:] -= cumulative[:-1]
             shipped[shipped < _EPS * max(1.0, quantity)] = 0.0
             if each:
                 shipped = np.round(shipped)
@@ -233,11 +236,15 @@ def plan_greedy(s: Scenario) -> Plan:
     )
     family_ok = s.requirement_family_ok
     earmark = s.offer_earmark
+    # Offers of each family, so a requirement looks only at the families it accepts.
+    by_family = [np.flatnonzero(usable & (ship.offer_family == f)) for f in range(len(s.family_codes))]
     for r in requirement_order:
         need = float(s.requirement_quantity[r])
-        candidates = np.flatnonzero(
-            (offer_left > _EPS) & family_ok[r, ship.offer_family] & ((earmark < 0) | (earmark == r))
-        )
+        families = np.flatnonzero(family_ok[r])
+        if families.size == 0:
+            continue
+        pool = np.concatenate([by_family[f] for f in families.tolist()])
+        candidates = pool[(offer_left[pool] > _EPS) & ((earmark[pool] < 0) | (earmark[pool] == r))]
         if candidates.size == 0:
             continue
         candidates = candidates[np.argsort(order_rank[candidates])]

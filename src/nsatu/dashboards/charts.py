@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family
-from nsatu.core.releasability import releasable
+from nsatu.core.releasability import releasable, sees_everything
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Pledge
 from nsatu.needs.models import Requirement, RequirementStatus
@@ -63,6 +63,8 @@ def visible_allocations(run: PlanRun | None, user: Any) -> QuerySet[Allocation]:
     """The run's lines whose offer and requirement the user may both see."""
     if run is None:
         return Allocation.objects.none()
+    if sees_everything(user):
+        return run.allocations.all()  # command roles: skip two subqueries over large tables
     return run.allocations.filter(
         offer__in=releasable(Offer.objects.all(), user),
         requirement__in=releasable(Requirement.objects.all(), user),

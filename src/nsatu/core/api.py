@@ -21,17 +21,25 @@ from nsatu.core.services import ConflictError
 
 M = TypeVar("M", bound=Model)
 
-# Response sets every operation declares, so clients and schemathesis know each shape.
+# Response sets every operation declares, so clients and schemathesis know each shape
+# (400: a body that is not JSON at all; 422: JSON that does not fit).
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
     422: ValidationErrorOut,
 }
-CREATE_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut}
+CREATE_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    409: ErrorOut,
+    422: ValidationErrorOut,
+}
 
 MAX_PAGE = 1000
 

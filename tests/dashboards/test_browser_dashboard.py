@@ -75,3 +75,29 @@ def test_fleet_page_draws_its_chart(live_server: Any, planned: Any, page: Any) -
     assert page.locator("#chart-fleet .bars .point").count() == 2
     full_page_screenshot(page, "fleet-diversity")
     assert problems == []
+
+
+def test_auditor_searches_the_ledger_and_exports(live_server: Any, planned: Any, page: Any) -> None:
+    problems = watch_csp(page)
+    sign_in(page, live_server.url, "audit")
+    page.get_by_role("link", name="Ledger").click()
+    page.get_by_role("heading", name="Audit ledger").wait_for()
+    assert "Chain verified" in page.get_by_role("status").inner_text()
+    page.get_by_label("Object type").select_option("offers.offer")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**object_type=offers.offer**")
+    types = page.locator("#ledger tbody td:nth-child(6)").all_inner_texts()
+    assert types and all(t.startswith("offers.offer") for t in types)
+    screenshot(page, "audit-ledger")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.goto(f"{live_server.url}/lists/offers/?donor=POL")
+    assert sorted(page.locator("#list-offers tbody td:first-child").all_inner_texts()) == [
+        "O-coalition",
+        "O-command",
+        "O-listed",
+        "O-public",
+    ]
+    screenshot(page, "list-offers")
+    assert problems == []

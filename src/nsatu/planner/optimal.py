@@ -27,6 +27,8 @@ from nsatu.planner.solve import solve
 
 # Share of the time limit kept for turning the solution into a plan.
 EXTRACTION_SHARE = 0.12
+# Most of the time limit the LP relaxation may take.
+LP_SHARE = 0.5
 
 
 def plan_optimal(
@@ -71,39 +73,44 @@ def _plan_optimal(
     report(ProgressEvent("build", 1.0, message=f"{lp.n_cols} columns, {lp.n_rows} rows"))
 
     baseline = warm_start if warm_start is not None else _baseline(s)
-    start = columns_of_plan(s, lp, baseline) if baseline is not None else None
-    remaining = time_limit - (time.perf_counter() - started)
+    candidates: list[Plan] = [] if baseline is None else [baseline]
+    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
+    bounds = [_supply_bound(s)]
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - started)
+
+    # 1. the LP relaxation: a bound, and by rounding releases down, a plan
+    relaxed = solve(*args, time_limit=max(left() * LP_SHARE, 0.05), relax_integrality=True)
+    if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
+        bounds.append(relaxed.objective)
+        report(ProgressEvent("solve", None, None, relaxed.objective, message="LP relaxation solved"))
+        rounded = relaxed.x.copy()
+        release = lp.columns("Release")
+        whole = lp.col_integer[release]
+        rounded[release] = np.where(whole, np.floor(rounded[release] + 1e-6), rounded[release])
+        candidates.append(plan_of_columns(s, lp, rounded, time_limit=max(left() * 0.3, 1.0)))
+    incumbent = _best_valid(s, candidates)
+
+    # 2. branch and bound from the best plan so far, for the time left
+    start = columns_of_plan(s, lp, incumbent) if incumbent is not None else None
     sol = solve(
-        lp.col_cost,
-        lp.col_lower,
-        lp.col_upper,
-        lp.col_integer,
-        lp.matrix,
-        lp.row_lower,
-        lp.row_upper,
-        time_limit=max(remaining * (1 - EXTRACTION_SHARE), 0.05),
+        *args,
+        time_limit=max(left() * (1 - EXTRACTION_SHARE), 0.05),
         gap=gap,
         progress=report,
         start=start,
     )
-    if sol.status == "infeasible":  # cannot happen (zero is feasible); kept a status anyway
-        plan = _empty_plan(s, "the model is infeasible: " + sol.message)
-        plan.status = "infeasible"
-        return plan
-    bound = sol.bound if sol.bound is not None else float(s.requirement_weight.sum())
+    if sol.bound is not None:
+        bounds.append(sol.bound)
+    bound = min(bounds)
     bound += 1e-7 * max(1.0, abs(bound))  # solver tolerances
     report(ProgressEvent("repair", 0.0, sol.objective, bound, message="turning the solution into a plan"))
-
-    candidates: list[Plan] = []
     if sol.x is not None:
-        remaining = time_limit - (time.perf_counter() - started)
-        candidates.append(plan_of_columns(s, lp, sol.x, time_limit=max(remaining, 1.0)))
-    if baseline is not None:
-        candidates.append(baseline)
+        candidates.append(plan_of_columns(s, lp, sol.x, time_limit=max(left(), 1.0)))
     best = _best_valid(s, candidates)
     if best is None:
-        plan = _empty_plan(s, "no valid plan found in the time limit")
-        best = plan
+        best = _empty_plan(s, "no valid plan found in the time limit")
     objective = objective_of(s, best)
     bound = max(bound, objective)
     rel_gap = (bound - objective) / max(1.0, abs(bound))
@@ -134,6 +141,19 @@ def _plan_optimal(
     )
     report(ProgressEvent("done", 1.0, objective, bound, rel_gap, result.message))
     return result
+
+
+def _supply_bound(s: Scenario) -> float:
+    """A bound needing no solver: each requirement yields at most its weight times
+    the share of it that compatible, usable offers could cover."""
+    usable = model.usable_quantity(s)
+    fam = s.item_family[s.offer_item]
+    ok = s.requirement_family_ok[:, fam]  # requirements x offers
+    earmark = s.offer_earmark
+    ok = ok & ((earmark < 0) | (earmark[None, :] == np.arange(len(s.requirement_ids))[:, None]))
+    supply = ok.astype(np.float64) @ usable
+    share = np.minimum(1.0, supply / s.requirement_quantity)
+    return float((s.requirement_weight * share).sum())
 
 
 def _empty_plan(s: Scenario, message: str) -> Plan:
@@ -466,13 +486,16 @@ def columns_of_plan(s: Scenario, lp: LinearProgram, plan: Plan) -> FloatArray | 
     pool = red.queue_pool[red.ship_queue[np.maximum(ship, 0)]]
     a_pool, a_group, a_week = lp.col_blocks["Assign"].keys
     n_groups = red.group_quantity.shape[0]
-    a_key = (a_pool * n_groups + a_group) * horizon + a_week  # sorted (pair, week)
+    a_key = (a_pool * n_groups + a_group) * horizon + a_week
+    a_order = np.argsort(a_key, kind="stable")
+    a_sorted = a_key[a_order]
     due = red.group_due[group]
     look = (pool * n_groups + group) * horizon + np.maximum(t, due)
-    pos = np.searchsorted(a_key, look, "right") - 1
-    ok &= pos >= 0
-    pos = np.maximum(pos, 0)
-    ok &= a_key[pos] // horizon == pool * n_groups + group
+    at = np.searchsorted(a_sorted, look, "right") - 1
+    ok &= at >= 0
+    at = np.maximum(at, 0)
+    ok &= a_sorted[at] // horizon == pool * n_groups + group
+    pos = a_order[at]
     attach = lp.data["assign_attach"].astype(np.int64)
     ok &= attach[pos] >= t
     # trim offers and requirements over their quantity, in line order

@@ -14,6 +14,8 @@ import scipy.sparse as sp
 from nsatu.planner.progress import ProgressCallback, ProgressEvent
 from nsatu.planner.scenario import BoolArray, FloatArray
 
+SUB_MIP_MIN_SECONDS = 30.0
+
 SolveStatus = Literal["optimal", "feasible", "time_limit", "infeasible", "error"]
 
 
@@ -53,6 +55,10 @@ def solve(
     h.silent()
     h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.setOptionValue("mip_rel_gap", float(gap))
+    if time_limit < SUB_MIP_MIN_SECONDS:
+        # HiGHS's RINS/RENS sub-MIPs do not watch the time limit; on short runs they overrun it
+        h.setOptionValue("mip_heuristic_run_rins", False)
+        h.setOptionValue("mip_heuristic_run_rens", False)
     if threads:
         h.setOptionValue("threads", int(threads))
     inf = highspy.kHighsInf
@@ -82,6 +88,7 @@ def solve(
         h.setSolution(int(idx.shape[0]), idx, np.ascontiguousarray(start[idx], dtype=np.float64))
     if progress is not None and is_mip:
         _report_progress(h, progress)
+    _stop_at(h, started + float(time_limit))
     h.run()
     seconds = time.perf_counter() - started
     model_status = h.getModelStatus()
@@ -107,6 +114,18 @@ def solve(
         result = "error"
     message = h.modelStatusToString(model_status)
     return Solution(result, x, objective, bound, seconds, message)
+
+
+def _stop_at(h: highspy.Highs, deadline: float) -> None:
+    """Interrupt at the deadline: HiGHS's own limit is not checked inside sub-MIPs."""
+
+    def on_interrupt(event: Any) -> None:
+        if time.perf_counter() >= deadline:
+            event.data_in.user_interrupt = True
+
+    h.cbMipInterrupt.subscribe(on_interrupt)
+    h.cbSimplexInterrupt.subscribe(on_interrupt)
+    h.cbIpmInterrupt.subscribe(on_interrupt)
 
 
 def _report_progress(h: highspy.Highs, progress: ProgressCallback) -> None:

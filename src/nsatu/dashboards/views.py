@@ -140,6 +140,7 @@ def list_page(request: HttpRequest, name: str) -> HttpResponse:
         "sort": applied.sort,
         "query": query.urlencode(),
         "formats": FORMATS,
+        "all_lists": [(other.name, other.heading) for other in SPECS.values()],
     }
     return render(request, "dashboards/list.html", context)
 

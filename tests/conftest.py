@@ -20,6 +20,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A plan run's heartbeat thread would queue behind the test's open transaction.
+    settings.NSATU_PLAN_HEARTBEAT_SECONDS = 3600
 
 
 @dataclass

@@ -138,7 +138,13 @@ def _register_optional(module: str) -> None:
         importlib.import_module(module).register(app)
 
 
-for _module in ("nsatu.commands.plan", "nsatu.commands.scenario", "nsatu.commands.catalog"):
+for _module in (
+    "nsatu.commands.plan",
+    "nsatu.commands.scenario",
+    "nsatu.commands.catalog",
+    "nsatu.commands.tokens",
+    "nsatu.commands.aid",
+):
     _register_optional(_module)
 
 

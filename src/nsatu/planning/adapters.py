@@ -366,11 +366,13 @@ def scenario_from_db() -> Scenario:
     family_ok = np.zeros((len(requirements), len(families)), dtype=bool)
     family_cap = np.array([cap_index[f.capability.code] for f in families], dtype=np.int64)
     for r, req in enumerate(requirements):
+        # FORMAT.md rule 3: the family has the capability and, when a list is given, is on it.
+        family_ok[r] = family_cap == cap_index[req.capability.code]
         accepted = [family_index[f.pk] for f in req.accepts.all()]
         if accepted:
-            family_ok[r, accepted] = True
-        else:
-            family_ok[r] = family_cap == cap_index[req.capability.code]
+            listed = np.zeros(len(families), dtype=bool)
+            listed[accepted] = True
+            family_ok[r] &= listed
 
     meta = {"name": settings.name, "description": settings.description}
     return Scenario(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -19,6 +20,7 @@ from nsatu.planning.adapters import save_plan, scenario_from_db
 from nsatu.planning.models import PlanRun, RunStatus
 
 PROGRESS_EVERY_SECONDS = 0.5
+logger = logging.getLogger(__name__)
 
 
 def _finite(value: float | None) -> float | None:
@@ -58,9 +60,13 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.every):
-                PlanRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
-                    heartbeat=timezone.now()
-                )
+                try:
+                    PlanRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+                        heartbeat=timezone.now()
+                    )
+                except DatabaseError:
+                    # A busy database delays one beat; the next one tries again.
+                    logger.warning("plan run %s: heartbeat not written", self.run_id, exc_info=True)
         finally:
             connection.close()
 

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "nsatu.logistics",
     "nsatu.training",
     "nsatu.planning",
+    "nsatu.dashboards",
+    "nsatu.tokens",
 ]
 
 MIDDLEWARE = [

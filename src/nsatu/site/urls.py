@@ -17,6 +17,7 @@ urlpatterns = [
     path("offers/", include("nsatu.offers.urls")),
     path("ledger/", ledger, name="ledger"),
     path("plans/", include("nsatu.planning.urls")),
+    path("", include("nsatu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -289,3 +289,23 @@ def test_filters_and_pagination(world: Any, api: dict[str, ApiClient]) -> None:
     assert coordinator.get("/families", capability="artillery_sp").json()["items"][0]["code"] == "PZH2000"
     assert coordinator.get("/item-types", family="PZH2000").json()["count"] == 1
     assert coordinator.get("/coalitions", nation="deu").json()["items"][0]["leads"] == ["DEU"]
+
+
+def test_null_clears_only_nullable_fields(world: Any, api: dict[str, ApiClient]) -> None:
+    coordinator = api["coordinator"]
+    for path, name in [
+        ("/requirements/R-public", "capability"),
+        ("/offers/O-public", "item_type"),
+        ("/offers/O-public", "quantity"),
+        ("/item-types/PZH2000-A", "family"),
+        ("/families/PZH2000", "capability"),
+        ("/nations/POL", "name"),
+    ]:
+        answer = coordinator.patch(path, {"version": 1, name: None})
+        assert answer.status_code == 422, (path, name, answer.content)
+        assert list(answer.json()["errors"]) == [name]
+    coordinator.patch("/offers/O-public", {"version": 1, "earmark": "R-public"})
+    cleared = coordinator.patch("/offers/O-public", {"version": 2, "earmark": None})
+    assert cleared.status_code == 200 and cleared.json()["earmark"] is None
+    cost = coordinator.patch("/families/PZH2000", {"version": 1, "introduction_cost": None})
+    assert cost.status_code == 200 and cost.json()["introduction_cost"] is None

@@ -162,7 +162,7 @@ def update_family(request: HttpRequest, code: Code, payload: FamilyPatch) -> Fam
     """Change a platform family (coordinators); 409 when `version` is stale."""
     actor = coordinator(request, "change the catalog")
     family = get_or_404(_families(), "family", code=code)
-    changes = patch_fields(payload)
+    changes = patch_fields(payload, nullable={"introduction_cost"})
     if payload.capability is not None:
         changes["capability"] = lookup(Capability, "capability", payload.capability, key="code")
     return services.update_family(family, actor=actor, expected_version=payload.version, **changes)

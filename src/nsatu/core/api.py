@@ -156,7 +156,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(IntegrityError, lambda r, e: _integrity(r, e, api))
 
 
-def patch_fields(payload: Schema, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
-    """The fields a PATCH body sets (explicit nulls included), without its version."""
-    skip = {"version", *exclude}
-    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k not in skip}
+def patch_fields(
+    payload: Schema, *, exclude: Iterable[str] = (), nullable: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The fields a PATCH body sets, without its version; a 422 for nulls where none is allowed.
+
+    Fields absent from the body are left alone; `null` clears only the ``nullable`` ones.
+    """
+    skip, may_clear = {"version", *exclude}, set(nullable)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if k not in skip}
+    nulls = {
+        k: "may not be null: leave it out to keep it"
+        for k, v in changes.items()
+        if v is None and k not in may_clear
+    }
+    if nulls:
+        raise DjangoValidationError(nulls)
+    return changes

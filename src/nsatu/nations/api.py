@@ -275,7 +275,7 @@ def update_agreement(request: HttpRequest, code: Code, payload: AgreementPatch) 
     """Change an agreement (coordinators); 409 when `version` is stale."""
     actor = coordinator(request, "change agreements")
     agreement = get_or_404(_agreements(), "agreement", code=code)
-    changes = patch_fields(payload)
+    changes = patch_fields(payload, nullable={"duration_years"})
     if payload.donor is not None:
         changes["donor"] = lookup(Nation, "donor", payload.donor.upper(), key="iso3")
     return update_record(agreement, actor=actor, expected_version=payload.version, **changes)

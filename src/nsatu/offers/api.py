@@ -138,7 +138,7 @@ def create_offer(request: HttpRequest, payload: OfferIn) -> Status[Offer]:
 def update_offer(request: HttpRequest, code: Code, payload: OfferPatch) -> Offer:
     """Change an offer; 409 when someone saved it since the `version` you read."""
     user, offer = _editable(request, code, "change it")
-    changes: dict[str, Any] = patch_fields(payload, exclude={"releasable_to"})
+    changes: dict[str, Any] = patch_fields(payload, exclude={"releasable_to"}, nullable={"earmark"})
     if payload.item_type is not None:
         changes["item_type"] = lookup(ItemType, "item_type", payload.item_type, key="code")
     if "earmark" in changes:

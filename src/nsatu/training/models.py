@@ -24,3 +24,54 @@ class Course(TrackedModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class Cohort(TrackedModel):
+    """One intake of a course: seats offered and filled, and the crews it graduates.
+
+    ``target_seats`` is what an approved plan asked of the course (its seat use);
+    ``graduates`` counts people trained, added to the family's crews from
+    ``graduated_on``.
+    """
+
+    code = models.CharField(max_length=50, unique=True)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    start = models.DateField()
+    end = models.DateField()
+    seats_offered = models.FloatField(default=0)
+    seats_filled = models.FloatField(default=0)
+    target_seats = models.FloatField(default=0)
+    target_run = models.ForeignKey(
+        "planning.PlanRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="cohort_targets"
+    )
+    graduates = models.FloatField(null=True, blank=True)
+    graduated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="cohort_end_after_start"),
+            models.CheckConstraint(condition=Q(seats_offered__gte=0), name="cohort_offered_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(seats_filled__gte=0, seats_filled__lte=models.F("seats_offered")),
+                name="cohort_filled_within_offered",
+            ),
+            models.CheckConstraint(condition=Q(target_seats__gte=0), name="cohort_target_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(graduates__isnull=True)
+                | Q(graduates__gte=0, graduates__lte=models.F("seats_filled"), graduated_on__isnull=False),
+                name="cohort_graduates_within_filled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def graduated(self) -> bool:
+        return self.graduates is not None
+
+    @property
+    def expected_graduates(self) -> float:
+        """Crews this cohort should yield: filled seats, else the plan's target, else the seats offered."""
+        return self.seats_filled or self.target_seats or self.seats_offered

@@ -1,0 +1,152 @@
+"""Crew readiness per family: crews trained against units delivered and planned, week by week.
+
+A family's units need ``crew_per_unit`` trained people each. People count from
+the family's existing crews, plus each graduated cohort from its graduation
+date, plus each cohort still due (not graduated, ending today or later) from
+its end date. A week in which units arrive while more units are on hand than
+the crews can man is flagged: those units arrive with no crew.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from nsatu.catalog.models import Family
+from nsatu.core.releasability import releasable
+from nsatu.offers.models import Offer
+from nsatu.planning.models import Allocation, PlanningSettings
+from nsatu.shipments.choices import ShipmentState
+from nsatu.shipments.models import Shipment
+from nsatu.training.models import Cohort
+
+EPSILON = 1e-9
+
+
+@dataclass
+class ReadinessWeek:
+    """One week of one family's readiness (cumulative figures at the week's end)."""
+
+    week: int
+    date: dt.date
+    delivered_this_week: float = 0.0
+    planned_this_week: float = 0.0
+    units: float = 0.0
+    crews_trained: float = 0.0
+    crews_available: float = 0.0
+    crews_needed: float = 0.0
+    uncrewed_units: float = 0.0
+
+    @property
+    def arriving(self) -> float:
+        return self.delivered_this_week + self.planned_this_week
+
+    @property
+    def flagged(self) -> bool:
+        """Units arrive this week and some units on hand have no crew."""
+        return self.arriving > EPSILON and self.uncrewed_units > EPSILON
+
+
+@dataclass
+class FamilyReadiness:
+    """A family's weeks, and whether any of them sees units arrive with no crew."""
+
+    family: Family
+    weeks: list[ReadinessWeek] = field(default_factory=list)
+
+    @property
+    def flagged_weeks(self) -> list[ReadinessWeek]:
+        return [w for w in self.weeks if w.flagged]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flagged_weeks)
+
+    @property
+    def units(self) -> float:
+        return self.weeks[-1].units if self.weeks else 0.0
+
+    @property
+    def crews_available(self) -> float:
+        return self.weeks[-1].crews_available if self.weeks else self.family.existing_crews
+
+
+def _week_of(day: dt.date, start: dt.date) -> int:
+    return max(0, (day - start).days // 7)
+
+
+def _arrivals(family: Family, user: Any, start: dt.date) -> tuple[dict[int, float], dict[int, float]]:
+    """Units delivered and still planned per week: shipments, and approved lines not yet shipped."""
+    delivered: dict[int, float] = {}
+    planned: dict[int, float] = {}
+    shipments: QuerySet[Shipment] = releasable(Shipment.objects.filter(item_type__family=family), user)
+    for s in shipments.only("state", "quantity", "quantity_received", "received_on", "planned_arrival"):
+        if s.state == ShipmentState.RECEIVED and s.received_on is not None:
+            week = _week_of(s.received_on, start)
+            delivered[week] = delivered.get(week, 0.0) + (s.quantity_received or 0.0)
+        else:
+            week = _week_of(s.planned_arrival, start)
+            planned[week] = planned.get(week, 0.0) + s.quantity
+    offers = releasable(Offer.objects.filter(item_type__family=family), user)
+    lines = Allocation.objects.filter(
+        offer__in=offers, run__approved_at__isnull=False, shipments__isnull=True
+    ).only("quantity", "arrival_week")
+    for line in lines:
+        planned[line.arrival_week] = planned.get(line.arrival_week, 0.0) + line.quantity
+    return delivered, planned
+
+
+def family_readiness(family: Family, user: Any, *, today: dt.date | None = None) -> FamilyReadiness:
+    """Week-by-week readiness of one family, over the plan horizon and any later arrival."""
+    today = today or timezone.localdate()
+    settings = PlanningSettings.objects.first()
+    start = settings.start_date if settings else dt.date(2026, 12, 7)
+    horizon = settings.horizon_weeks if settings else 52
+    delivered, planned = _arrivals(family, user, start)
+    cohorts = list(Cohort.objects.filter(course__family=family))
+    last = max([horizon - 1, *delivered, *planned])
+    result = FamilyReadiness(family)
+    units = 0.0
+    for week in range(last + 1):
+        day = start + dt.timedelta(days=7 * week)
+        week_end = day + dt.timedelta(days=6)
+        units += delivered.get(week, 0.0) + planned.get(week, 0.0)
+        trained = family.existing_crews + sum(
+            c.graduates or 0.0
+            for c in cohorts
+            if c.graduated and c.graduated_on is not None and c.graduated_on <= week_end
+        )
+        due = sum(c.expected_graduates for c in cohorts if not c.graduated and today <= c.end <= week_end)
+        available = trained + due
+        per_unit = family.crew_per_unit
+        manned = math.inf if per_unit <= 0 else available / per_unit
+        result.weeks.append(
+            ReadinessWeek(
+                week=week,
+                date=day,
+                delivered_this_week=delivered.get(week, 0.0),
+                planned_this_week=planned.get(week, 0.0),
+                units=units,
+                crews_trained=trained,
+                crews_available=available,
+                crews_needed=units * per_unit,
+                uncrewed_units=max(0.0, units - manned) if per_unit > 0 else 0.0,
+            )
+        )
+    return result
+
+
+def readiness_overview(user: Any, *, today: dt.date | None = None) -> list[FamilyReadiness]:
+    """Readiness of every crewed family that has units coming or cohorts training."""
+    families = Family.objects.filter(crew_per_unit__gt=0).order_by("code")
+    overview = []
+    for family in families:
+        readiness = family_readiness(family, user, today=today)
+        if readiness.units > 0 or Cohort.objects.filter(course__family=family).exists():
+            overview.append(readiness)
+    return overview

@@ -165,3 +165,57 @@ def screenshot(page: Any, name: str) -> None:
     """Keep a picture of the page for people to look at (test-artifacts/screenshots)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def database_url_of_test_db() -> str:
+    """A DATABASE_URL naming the database this test runs on, for a process of our own."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user, password = config.get("USER") or "", config.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    return (
+        f"postgres://{auth}{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}/{config['NAME']}"
+    )
+
+
+@pytest.fixture
+def task_worker(transactional_db: Any, tmp_path: Path) -> Iterator[Any]:
+    """A real `db_worker` process on the test database, as `make run` starts one."""
+    import signal
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_db(),
+        "NSATU_VAR_DIR": str(tmp_path / "worker-var"),
+        "NSATU_PLAN_HEARTBEAT_SECONDS": "0.5",
+        "DJANGO_SETTINGS_MODULE": "nsatu.site.settings",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0.2",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    log.close()

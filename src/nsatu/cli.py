@@ -154,3 +154,7 @@ def main() -> None:
 
 
 __all__ = ["Path", "app", "main", "setup_django"]
+
+
+if __name__ == "__main__":
+    main()

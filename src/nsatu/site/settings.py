@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "nsatu.logistics",
     "nsatu.training",
     "nsatu.planning",
+    "nsatu.shipments",
     "nsatu.dashboards",
     "nsatu.tokens",
 ]
@@ -85,10 +86,22 @@ TEMPLATES = [
 ]
 
 
+SQLITE_OPTIONS = {
+    # Take the write lock at BEGIN so the web server and the task worker queue
+    # for it instead of failing with "database is locked".
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dict(dj_database_url.parse(url, conn_max_age=60))
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+        if config["ENGINE"] == "django.db.backends.sqlite3":
+            config.update(OPTIONS=dict(SQLITE_OPTIONS), CONN_MAX_AGE=0)
+        return config
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -96,13 +109,7 @@ def _database() -> dict[str, object]:
         # Tests use a file too: an in-memory shared-cache database locks whole
         # tables and ignores the busy timeout, unlike the real thing.
         "TEST": {"NAME": str(VAR_DIR / "test-nsatu.sqlite3")},
-        "OPTIONS": {
-            # Take the write lock at BEGIN so the web server and the task
-            # worker queue for it instead of failing with "database is locked".
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
+        "OPTIONS": dict(SQLITE_OPTIONS),
     }
 
 

@@ -15,7 +15,7 @@ def test_anonymous_is_sent_to_sign_in(world: Any) -> None:
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("path", ["/", "/requirements/", "/offers/", "/ledger/"])
+@pytest.mark.parametrize("path", ["/", "/requirements/", "/offers/", "/audit/ledger/", "/plans/", "/dashboard/"])
 def test_pages_render_for_the_auditor(world: Any, path: str) -> None:
     client = Client()
     client.force_login(world.users["auditor"])
@@ -27,13 +27,13 @@ def test_pages_render_for_the_auditor(world: Any, path: str) -> None:
 def test_ledger_page_shows_verification(world: Any) -> None:
     client = Client()
     client.force_login(world.users["auditor"])
-    assert "Chain verified" in client.get("/ledger/").content.decode()
+    assert "Chain verified" in client.get("/ledger/", follow=True).content.decode()
 
 
 def test_donor_may_not_read_the_ledger(world: Any) -> None:
     client = Client()
     client.force_login(world.users["DEU"])
-    assert client.get("/ledger/").status_code == 403
+    assert client.get("/audit/ledger/").status_code == 403
 
 
 def test_ukrainian_interface_is_offered(world: Any) -> None:

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
-from nsatu.core.views import ledger
 from nsatu.site.api import api
 from nsatu.site.views import healthz, home
 
@@ -15,7 +15,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requirements/", include("nsatu.needs.urls")),
     path("offers/", include("nsatu.offers.urls")),
-    path("ledger/", ledger, name="ledger"),
+    # The ledger moved to the auditor's searchable page; old links still work.
+    path("ledger/", RedirectView.as_view(pattern_name="audit-ledger", query_string=True)),
+    path("favicon.ico", RedirectView.as_view(url="/static/nsatu/favicon.svg", permanent=True)),
     path("plans/", include("nsatu.planning.urls")),
     path("", include("nsatu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -50,9 +50,6 @@ def test_run_stores_a_valid_plan_beside_the_baselines(
         and abs(sum(a.quantity for a in lines) - sum(run.metrics.get("fulfilled", {}).values() or [0])) >= 0
     )
     # the stored lines, read back through the adapter, are a valid plan of the same scenario
-    import numpy as np
-
-
     scenario = scenario_from_db()
     index_offer, index_req, index_hub = scenario.offer_index, scenario.requirement_index, scenario.hub_index
     plan = Plan(
@@ -63,7 +60,7 @@ def test_run_stores_a_valid_plan_beside_the_baselines(
         alloc_hub=np.array([index_hub[a.hub.code] for a in lines]),
         alloc_quantity=np.array([a.quantity for a in lines]),
         alloc_week=np.array([a.arrival_week for a in lines]),
-        seats_used=None if method != "optimal" else _seats(run, scenario),
+        seats_used=_seats(run, scenario),
     )
     assert check_plan(scenario, plan) == []
     approve_plan_run(run, actor=CLI)

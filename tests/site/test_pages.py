@@ -15,7 +15,10 @@ def test_anonymous_is_sent_to_sign_in(world: Any) -> None:
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("path", ["/", "/requirements/", "/offers/", "/audit/ledger/", "/plans/", "/dashboard/"])
+PAGES = ["/", "/requirements/", "/offers/", "/audit/ledger/", "/plans/", "/dashboard/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_pages_render_for_the_auditor(world: Any, path: str) -> None:
     client = Client()
     client.force_login(world.users["auditor"])

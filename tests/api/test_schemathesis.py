@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, note, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
 from nsatu.site.wsgi import application
 
 ROLES = ["coordinator", "POL", "UKR", "leadership", "auditor"]
+# Who may change the known records: the command, the offers' donor, the requirements' recipient.
+OWNERS = ["POL", "UKR", "coordinator"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HYPOTHESIS = settings(
     max_examples=5, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
@@ -35,23 +38,103 @@ HYPOTHESIS = settings(
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+def _keep_connection_open() -> None:
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+
+
 @pytest.fixture
 def keep_connection() -> Iterator[None]:
     """Keep the test's database connection open across WSGI requests, as Django's test client does."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    _keep_connection_open()
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def known(world: Any) -> dict[str, str]:
+    """One existing record per resource, so fuzzed changes reach the services, not just a 404."""
+    import datetime as dt
+
+    from nsatu.catalog.services import create_family_alias
+    from nsatu.core.actors import CLI
+    from nsatu.logistics.services import create_hub, create_route
+    from nsatu.nations.services import create_agreement, create_pledge
+    from nsatu.planning.models import Allocation, PlanRun, RunStatus
+    from nsatu.training.services import create_course
+
+    agreement = create_agreement(
+        actor=CLI, code="POL-UKR", donor=world.nations["POL"], signed=dt.date(2024, 7, 8)
+    )
+    pledge = create_pledge(actor=CLI, agreement=agreement, year=2025, amount="100.00", currency="EUR")
+    alias = create_family_alias(actor=CLI, alias="Panzerhaubitze", family=world.family)
+    hub = create_hub(
+        actor=CLI, code="RZE", name="Rzeszów", nation=world.nations["POL"], capacity_t_per_week=500
+    )
+    route = create_route(actor=CLI, donor=world.nations["POL"], hub=hub, lead_time_days=5)
+    create_course(
+        actor=CLI, code="PZH-1", family=world.family, host=world.nations["DEU"], seats=20,
+        start=dt.date(2027, 1, 4), duration_weeks=6,
+    )  # fmt: skip
+    run = PlanRun.objects.create(
+        method="greedy", status=RunStatus.DONE, created_by="coord", metrics={"pwf": 0.1}
+    )
+    Allocation.objects.create(
+        run=run, offer=world.offers["public"], requirement=world.requirements["public"], hub=hub, quantity=1,
+        arrival_week=2,
+    )  # fmt: skip
+    return {
+        "nations": "NOR",
+        "coalitions": "ART",
+        "agreements": agreement.code,
+        "pledges": str(pledge.pk),
+        "capabilities": "artillery_sp",
+        "families": "PZH2000",
+        "family-aliases": str(alias.pk),
+        "item-types": "PZH2000-A",
+        "requirements": "R-public",
+        "offers": "O-public",
+        "hubs": hub.code,
+        "routes": str(route.pk),
+        "courses": "PZH-1",
+        "plan-runs": str(run.pk),
+    }
+
+
+def _point_at_known(case: Any, known: dict[str, str], headers: dict[str, str]) -> bool:
+    """Aim a fuzzed case at an existing record, with its current version; False if there is none."""
+    resource = case.operation.path.split("/")[3]
+    if len(case.path_parameters or {}) != 1 or resource not in known:
+        return False
+    (name,) = case.path_parameters
+    case.path_parameters[name] = known[resource]
+    item = "/".join(case.operation.path.split("/")[:5]).replace("{" + name + "}", known[resource])
+    current = Client().get(item, headers=headers)
+    _keep_connection_open()  # the test client reconnects the signal handlers that close it
+    version = current.json().get("version") if current.status_code == 200 else None
+    if isinstance(case.body, dict) and "version" in case.body and version is not None:
+        case.body["version"] = version
+    if isinstance(case.query, dict) and "version" in case.query and version is not None:
+        case.query["version"] = version
+    return True
 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("keep_connection")
 @schema.parametrize()
 @HYPOTHESIS
-def test_api_conforms(case: Any, tokens: dict[str, str]) -> None:
-    """Coverage cases go as a coordinator; fuzzed cases as each role in turn."""
+def test_api_conforms(case: Any, tokens: dict[str, str], known: dict[str, str]) -> None:
+    """Coverage cases go as a coordinator; fuzzed cases as each role, then aimed at an existing record."""
     phase = case.meta.phase.name.value if case.meta is not None else "fuzzing"
     for who in ["coordinator"] if phase == "coverage" else ROLES:
         note(f"{phase} case, as {who}")
-        case.call_and_validate(headers={"Authorization": f"Bearer {tokens[who]}"}, checks=CHECKS)
+        case.call_and_validate(headers=_bearer(tokens[who]), checks=CHECKS)
+    if phase == "fuzzing" and _point_at_known(case, known, _bearer(tokens["coordinator"])):
+        for who in OWNERS:
+            note(f"aimed at an existing record, as {who}")
+            case.call_and_validate(headers=_bearer(tokens[who]), checks=CHECKS)
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

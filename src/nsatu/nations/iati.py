@@ -117,7 +117,8 @@ def iati_xml(
     for chain in chains:
         root.append(activity_element(chain, recipient))
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def validate_iati(document: bytes, schema_dir: Path) -> list[str]:
@@ -130,3 +131,15 @@ def validate_iati(document: bytes, schema_dir: Path) -> list[str]:
     if schema.validate(parsed):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+def default_recipient() -> Nation | None:
+    """The recipient the agreements serve: the planning settings', else the first shipment's."""
+    from nsatu.planning.models import PlanningSettings
+    from nsatu.shipments.models import Shipment
+
+    current = PlanningSettings.objects.select_related("recipient").first()
+    if current is not None and current.recipient is not None:
+        return current.recipient
+    shipment = Shipment.objects.select_related("recipient").first()
+    return shipment.recipient if shipment else None

@@ -31,7 +31,7 @@ from nsatu.shipments.models import Discrepancy, ItemValue, Leg, SerialNumber, Sh
 DEFAULT_LEAD_DAYS = 14
 DEFAULT_START = dt.date(2026, 12, 7)
 
-STEP_ACTIONS = {
+STEP_ACTIONS: dict[str, str] = {
     ShipmentState.DISPATCHED: "dispatch",
     ShipmentState.AT_HUB: "arrive_at_hub",
     ShipmentState.HANDED_OVER: "hand_over",

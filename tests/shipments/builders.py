@@ -1,0 +1,66 @@
+"""Helpers the shipment, training and agreement tests share: approved runs and moved shipments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.test import Client
+
+from nsatu.core.actors import CLI
+from nsatu.logistics.models import Hub
+from nsatu.planning.models import Allocation, PlanRun, RunStatus
+from nsatu.planning.services import approve_plan_run
+from nsatu.shipments import services
+from nsatu.shipments.models import Shipment
+
+START = dt.date(2026, 12, 7)  # the planning settings' default week 0
+
+
+def hub(world: Any) -> Hub:
+    found, _ = Hub.objects.get_or_create(
+        code="RZE", defaults={"name": "Rzeszow", "nation": world.nations["POL"], "capacity_t_per_week": 500}
+    )
+    return found
+
+
+def finished_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun:
+    """A finished run allocating (offer, quantity, arrival week) lines to the public requirement."""
+    run = PlanRun.objects.create(
+        method="optimal", status=RunStatus.DONE, created_by="coord", plan_status="optimal"
+    )
+    for offer, quantity, week in lines:
+        Allocation.objects.create(
+            run=run,
+            offer=offer,
+            requirement=world.requirements["public"],
+            hub=hub(world),
+            quantity=quantity,
+            arrival_week=week,
+        )
+    return run
+
+
+def approved_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun:
+    run = finished_run(world, lines)
+    return approve_plan_run(run, actor=world.users["coordinator"])
+
+
+def shipments_for(world: Any, lines: Sequence[tuple[Any, float, int]]) -> list[Shipment]:
+    """Approved lines turned into planned shipments."""
+    return services.create_shipments_for_run(approved_run(world, lines), actor=CLI)
+
+
+def handed_over(shipment: Shipment, *, serials: Sequence[str] = (), on: dt.date | None = None) -> Shipment:
+    """Dispatch, reach the hub and hand over, all on ``on`` (default: the shipment's planned arrival)."""
+    day = on or shipment.planned_arrival
+    shipment = services.dispatch_shipment(shipment, actor=CLI, on=day, serials=serials)
+    shipment = services.arrive_at_hub(shipment, actor=CLI, on=day)
+    return services.hand_over_shipment(shipment, actor=CLI, on=day)
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

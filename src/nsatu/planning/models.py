@@ -82,6 +82,11 @@ class PlanRun(TrackedModel):
     def __str__(self) -> str:
         return f"plan run {self.pk} ({self.method}, {self.status})"
 
+    @property
+    def gap_percent(self) -> float | None:
+        """The relative gap between the best plan and the proven bound, in percent."""
+        return None if self.gap is None else 100.0 * self.gap
+
 
 class Allocation(models.Model):
     """One shipment line of a plan run: offer -> requirement through a hub, arriving a week."""

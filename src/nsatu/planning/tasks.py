@@ -139,6 +139,8 @@ def _finish(
             run.bound = bound
         if metrics and isinstance(metrics.get("objective"), (int, float)):
             run.incumbent = float(metrics["objective"])  # type: ignore[arg-type]
+        if metrics and isinstance(metrics.get("gap"), (int, float)):
+            run.gap = float(metrics["gap"])  # type: ignore[arg-type]
         run.save()
         append_event(
             actor=WORKER,

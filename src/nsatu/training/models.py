@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
 
@@ -50,17 +51,23 @@ class Cohort(TrackedModel):
     class Meta:
         ordering = ["start", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="cohort_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="cohort_end_after_start",
+                violation_error_message=_("A cohort cannot end before it starts."),
+            ),
             models.CheckConstraint(condition=Q(seats_offered__gte=0), name="cohort_offered_nonnegative"),
             models.CheckConstraint(
                 condition=Q(seats_filled__gte=0, seats_filled__lte=models.F("seats_offered")),
                 name="cohort_filled_within_offered",
+                violation_error_message=_("Seats filled must be between 0 and the seats offered."),
             ),
             models.CheckConstraint(condition=Q(target_seats__gte=0), name="cohort_target_nonnegative"),
             models.CheckConstraint(
                 condition=Q(graduates__isnull=True)
                 | Q(graduates__gte=0, graduates__lte=models.F("seats_filled"), graduated_on__isnull=False),
                 name="cohort_graduates_within_filled",
+                violation_error_message=_("Graduates must be between 0 and the seats filled, with a date."),
             ),
         ]
 

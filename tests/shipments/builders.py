@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from nsatu.core.actors import CLI
 from nsatu.logistics.models import Hub
@@ -53,8 +54,8 @@ def shipments_for(world: Any, lines: Sequence[tuple[Any, float, int]]) -> list[S
 
 
 def handed_over(shipment: Shipment, *, serials: Sequence[str] = (), on: dt.date | None = None) -> Shipment:
-    """Dispatch, reach the hub and hand over, all on ``on`` (default: the shipment's planned arrival)."""
-    day = on or shipment.planned_arrival
+    """Dispatch, reach the hub and hand over, all on ``on`` (default: three days ago)."""
+    day = on or timezone.localdate() - dt.timedelta(days=3)
     shipment = services.dispatch_shipment(shipment, actor=CLI, on=day, serials=serials)
     shipment = services.arrive_at_hub(shipment, actor=CLI, on=day)
     return services.hand_over_shipment(shipment, actor=CLI, on=day)

@@ -146,9 +146,9 @@ def test_late_shipments_are_flagged_and_listed_as_slipped(world: Any) -> None:
         [(world.offers["public"], 2, 3), (world.offers["coalition"], 2, 3), (world.offers["command"], 2, 1)],
     )
     planned = on_time.planned_arrival
-    services.receive_shipment(handed_over(on_time), actor=CLI, quantity_received=2, on=planned)
+    services.receive_shipment(handed_over(on_time, on=planned), actor=CLI, quantity_received=2, on=planned)
     services.receive_shipment(
-        handed_over(late), actor=CLI, quantity_received=2, on=planned + dt.timedelta(days=9)
+        handed_over(late, on=planned), actor=CLI, quantity_received=2, on=planned + dt.timedelta(days=9)
     )
     late.refresh_from_db()
     assert late.days_late(dt.date(2030, 1, 1)) == 9
@@ -196,3 +196,12 @@ def test_coordinator_creates_shipments_from_the_page(world: Any) -> None:
     )
     assert "1 shipments planned" in response.content.decode()
     assert client_for(world.users["POL"]).post("/shipments/from-plan/", {"run": run.pk}).status_code == 403
+
+
+def test_a_step_cannot_be_dated_before_the_previous_one(world: Any) -> None:
+    (shipment,) = shipments_for(world, [(world.offers["public"], 2, 3)])
+    shipment = handed_over(shipment, on=dt.date(2027, 1, 10))
+    with pytest.raises(
+        services.ShipmentError, match="last step was on 2027-01-10: it cannot become received"
+    ):
+        services.receive_shipment(shipment, actor=CLI, quantity_received=2, on=dt.date(2027, 1, 9))

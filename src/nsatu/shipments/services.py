@@ -117,6 +117,31 @@ def _locked(shipment: Shipment, target: str, *, actor: Actor, expected_version: 
     return current
 
 
+def _last_step_date(shipment: Shipment) -> dt.date | None:
+    """The day of the latest step taken so far."""
+    days = [
+        day
+        for leg in shipment.legs.all()
+        for day in (leg.actual_departure, leg.actual_arrival)
+        if day is not None
+    ]
+    return max(days, default=None)
+
+
+def _check_order(shipment: Shipment, target: str, day: dt.date) -> None:
+    last = _last_step_date(shipment)
+    if last is not None and day < last:
+        raise ShipmentError(
+            _("Shipment %(code)s's last step was on %(last)s: it cannot become %(wanted)s on %(day)s.")
+            % {
+                "code": shipment.code,
+                "last": last.isoformat(),
+                "wanted": ShipmentState(target).label.lower(),
+                "day": day.isoformat(),
+            }
+        )
+
+
 def _save_step(shipment: Shipment, target: str, *, actor: Actor, on: dt.date, **payload: Any) -> Shipment:
     """Move to ``target``, bump the version and write the step's ledger event."""
     before = shipment.state
@@ -334,6 +359,7 @@ def arrive_at_hub(
     day = _today(on)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.AT_HUB, actor=actor, expected_version=expected_version)
+        _check_order(current, ShipmentState.AT_HUB, day)
         leg = _leg(current, LegKind.TO_HUB)
         leg.actual_arrival = day
         leg.save(update_fields=["actual_arrival"])
@@ -347,6 +373,7 @@ def hand_over_shipment(
     day = _today(on)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.HANDED_OVER, actor=actor, expected_version=expected_version)
+        _check_order(current, ShipmentState.HANDED_OVER, day)
         leg = _leg(current, LegKind.TO_RECIPIENT)
         leg.actual_departure = day
         leg.save(update_fields=["actual_departure"])
@@ -471,6 +498,7 @@ def receive_shipment(
     numbers = parse_serials(serials)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.RECEIVED, actor=actor, expected_version=expected_version)
+        _check_order(current, ShipmentState.RECEIVED, day)
         if quantity_received < 0 or damaged < 0 or wrong_item < 0:
             raise ShipmentError(_("Quantities cannot be negative."))
         if quantity_received > current.quantity:

@@ -10,7 +10,7 @@ from nsatu.planner.plan import Plan
 from nsatu.planner.progress import ProgressCallback, ProgressEvent
 from nsatu.planner.scenario import Scenario
 
-METHODS = ("optimal", "greedy", "country")
+METHODS = ("optimal", "greedy", "country", "robust")
 
 
 def _empty(method: str, message: str) -> Plan:
@@ -105,6 +105,11 @@ def _dispatch(
 
         plan: Plan = plan_optimal(s, time_limit=time_limit, gap=gap, progress=progress, warm_start=warm_start)
         return plan
+    if method == "robust":
+        from nsatu.planner.robust import plan_robust
+
+        robust: Plan = plan_robust(s, time_limit=time_limit, gap=gap, progress=progress, normal=warm_start)
+        return robust
     from nsatu.planner.heuristics import plan_country, plan_greedy
 
     progress(ProgressEvent("solve", fraction=0.0, message=method))

@@ -1,0 +1,351 @@
+"""Robust planning: a plan that no single donor's withdrawal hurts too much.
+
+The loss a donor's withdrawal causes a *fixed* plan (nothing re-planned) is the
+value its own allocation lines deliver: ``V_d = sum over d's lines of
+w / required_quantity * tau * quantity`` (its pwf loss is ``V_d / sum w``).
+`plan_robust` maximises
+
+    objective - weight * z,   z >= V_d for every donor d,
+
+so it trades a little value for a smaller worst single-donor loss ``z``. The
+model is `nsatu.planner.model`'s, built on a copy of the scenario in which
+every item type is split by donor, and with the family pools keyed by donor
+too, so that each ``Assign`` column belongs to one donor and ``V_d`` is a
+linear row over them. All late weeks are breakpoints (exact values), and the
+``z`` column and the per-donor rows are appended to the finished CSR arrays.
+
+docs/planning.md ("Robust mode") states the formulation and its guarantee.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from nsatu.planner import model
+from nsatu.planner.check import check_plan
+from nsatu.planner.metrics import line_values, objective_of
+from nsatu.planner.model import LinearProgram
+from nsatu.planner.plan import Plan, PlanStatus
+from nsatu.planner.progress import ProgressCallback, ProgressEvent, ignore_progress
+from nsatu.planner.scenario import BoolArray, FloatArray, IntArray, Scenario
+from nsatu.planner.solve import solve
+
+# How much one unit of the worst donor's value is discounted by default: 0.5
+# keeps every unit worth having (1 would make the worst donor's units worthless
+# to the solver, and it could drop them for nothing).
+DEFAULT_WEIGHT = 0.5
+# Share of the time limit spent on the normal plan when none is given.
+NORMAL_SHARE = 0.4
+
+
+def donor_values(s: Scenario, plan: Plan) -> FloatArray:
+    """Per nation (scenario order): the value its allocation lines deliver, ``V_d``."""
+    values = np.zeros(len(s.nation_codes))
+    if plan.n_lines:
+        unit_weight, tau, _ = line_values(s, plan)
+        np.add.at(values, s.offer_donor[plan.alloc_offer], unit_weight * tau * plan.alloc_quantity)
+    return values
+
+
+def fixed_plan_losses(s: Scenario, plan: Plan) -> dict[str, float]:
+    """Per donor with offers: the pwf the plan loses when that donor's lines are removed."""
+    total = float(s.requirement_weight.sum())
+    values = donor_values(s, plan)
+    donors = sorted({s.nation_codes[int(d)] for d in s.offer_donor})
+    index = s.nation_index
+    return {d: (float(values[index[d]]) / total if total > 0 else 0.0) for d in donors}
+
+
+def worst_loss(s: Scenario, plan: Plan) -> tuple[str, float]:
+    """The donor whose withdrawal costs the fixed plan most pwf, and that loss."""
+    losses = fixed_plan_losses(s, plan)
+    if not losses:
+        return "", 0.0
+    donor = max(losses, key=lambda d: (losses[d], d))
+    return donor, losses[donor]
+
+
+def robust_objective(s: Scenario, plan: Plan, weight: float = DEFAULT_WEIGHT) -> float:
+    """The robust objective of a plan: FORMAT.md's objective minus weight x the worst ``V_d``."""
+    values = donor_values(s, plan)
+    return objective_of(s, plan) - weight * float(values.max(initial=0.0))
+
+
+# ----------------------------------------------------------------------------
+# The donor-split model
+
+
+def split_items_by_donor(s: Scenario) -> tuple[Scenario, IntArray]:
+    """A copy of ``s`` whose item types are (item, donor) pairs; returns it and each new item's donor.
+
+    Offers, requirements, hubs and families keep their positions, so a plan of
+    the copy is a plan of ``s``. Offer classes of the model then never mix donors.
+    """
+    pairs = sorted({(int(i), int(d)) for i, d in zip(s.offer_item, s.offer_donor, strict=True)})
+    position = {pair: k for k, pair in enumerate(pairs)}
+    item = np.array([p[0] for p in pairs], dtype=np.int64)
+    donor = np.array([p[1] for p in pairs], dtype=np.int64)
+    copy = dataclasses.replace(
+        s,
+        item_codes=[f"{s.item_codes[i]}@{s.nation_codes[d]}" for i, d in pairs],
+        item_names=[s.item_names[i] for i, _ in pairs],
+        item_family=s.item_family[item],
+        item_unit=[s.item_unit[i] for i, _ in pairs],
+        item_is_each=s.item_is_each[item],
+        item_mass_t=s.item_mass_t[item],
+        item_nsn=[s.item_nsn[i] for i, _ in pairs],
+        offer_item=np.array(
+            [position[(int(i), int(d))] for i, d in zip(s.offer_item, s.offer_donor, strict=True)],
+            dtype=np.int64,
+        ),
+        extra_columns={},  # positional extras of the item table no longer line up
+    )
+    return copy, donor
+
+
+def _grid(first: IntArray, horizon: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Flatten (entity, week) for weeks first[e] .. horizon-1: (start offsets, entity, week)."""
+    lengths = np.maximum(horizon - first, 0)
+    start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    entity = np.repeat(np.arange(first.shape[0], dtype=np.int64), lengths)
+    week = np.arange(int(start[-1]), dtype=np.int64) - start[entity] + first[entity]
+    return start, entity, week
+
+
+def _define_queues_by_donor(item_donor: IntArray) -> Callable[[Scenario, LinearProgram], None]:
+    """`model.define_hub_queues` with pools keyed by (donor, family, earmark), not (family, earmark)."""
+
+    def define(s: Scenario, lp: LinearProgram) -> None:
+        red = lp.reduction
+        horizon = red.horizon
+        n_items = len(s.item_codes)
+        n_req = len(s.requirement_ids)
+        n_fam = len(s.family_codes)
+        earmark = red.class_earmark[red.ship_class]
+        key = (red.ship_hub * n_items + red.class_item[red.ship_class]) * (n_req + 1) + (earmark + 1)
+        uniq, ship_queue = np.unique(key, return_inverse=True)
+        red.ship_queue = ship_queue.reshape(-1).astype(np.int64)
+        n_queues = uniq.shape[0]
+        red.queue_hub = (uniq // (n_req + 1)) // max(n_items, 1)
+        red.queue_item = (uniq // (n_req + 1)) % max(n_items, 1)
+        queue_earmark = uniq % (n_req + 1) - 1
+        first = np.full(n_queues, horizon, dtype=np.int64)
+        np.minimum.at(first, red.ship_queue, red.ship_week)
+        red.queue_first_week = first
+
+        fam = s.item_family[red.queue_item]
+        donor = item_donor[red.queue_item]
+        em_group = np.where(queue_earmark >= 0, red.requirement_group[np.maximum(queue_earmark, 0)], -1)
+        n_groups = red.group_quantity.shape[0]
+        pool_key = (donor * n_fam + fam) * (n_groups + 1) + (em_group + 1)
+        puniq, queue_pool = np.unique(pool_key, return_inverse=True)
+        red.queue_pool = queue_pool.reshape(-1).astype(np.int64)
+        red.pool_family = (puniq // (n_groups + 1)) % max(n_fam, 1)
+        red.pool_earmark_group = puniq % (n_groups + 1) - 1
+        lp.data["pool_donor"] = (puniq // (n_groups + 1)) // max(n_fam, 1)
+        pool_first = np.full(puniq.shape[0], horizon, dtype=np.int64)
+        np.minimum.at(pool_first, red.queue_pool, first)
+        red.pool_first_week = pool_first
+        fam_each = np.zeros(n_fam, bool)
+        np.logical_or.at(fam_each, s.item_family, s.item_is_each)
+        red.pool_is_each = fam_each[red.pool_family]
+
+        start, q, week = _grid(first, horizon)
+        queue_label = [
+            f"{s.hub_codes[h]}:{s.item_codes[i]}" + (f">{s.requirement_ids[e]}" if e >= 0 else "")
+            for h, i, e in zip(red.queue_hub, red.queue_item, queue_earmark, strict=True)
+        ]
+        each = s.item_is_each[red.queue_item[q]]
+        release = lp.add_columns("Release", (q, week), (queue_label, "w"), integer=each)
+        wait = lp.add_columns("Wait", (q, week), (queue_label, "w"))
+        rows = lp.add_rows("Queue-balance", (q, week), (queue_label, "w"), lower=0.0, upper=0.0)
+        ship_rows = rows[start[red.ship_queue] + red.ship_week - first[red.ship_queue]]
+        lp.add_entries(ship_rows, lp.columns("Ship"), 1.0)
+        lp.add_entries(rows, release, -1.0)
+        lp.add_entries(rows, wait, -1.0)
+        carried = week > first[q]
+        lp.add_entries(rows[carried], wait[np.flatnonzero(carried) - 1], 1.0)
+        lp.data["queue_start"] = start
+
+    return define
+
+
+def build_donor_split(s_split: Scenario, item_donor: IntArray) -> LinearProgram:
+    """The model of the split scenario, every late week a breakpoint, pools by donor."""
+    started = time.perf_counter()
+    lp = LinearProgram(
+        reduction=model.reduce_scenario(s_split),
+        late="restrict",
+        late_weeks=model.late_breakpoints(s_split.horizon_weeks, max(s_split.horizon_weeks, 1)),
+    )
+    queues = _define_queues_by_donor(item_donor)
+    for define in model.DEFINES:
+        (queues if define is model.define_hub_queues else define)(s_split, lp)
+    lp.finish()
+    lp.build_seconds = time.perf_counter() - started
+    return lp
+
+
+@dataclasses.dataclass
+class RobustModel:
+    """The donor-split model with the worst-loss column ``z`` (last) and one row per donor."""
+
+    lp: LinearProgram
+    cost: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    integer: BoolArray
+    matrix: sp.csr_matrix
+    row_lower: FloatArray
+    row_upper: FloatArray
+    donors: IntArray  # nation positions of the Donor-loss rows
+
+
+def add_worst_loss(lp: LinearProgram, weight: float, cap: float = np.inf) -> RobustModel:
+    """Append ``z`` (cost -weight, at most ``cap``) and ``Donor-loss[d]: sum V_d - z <= 0``."""
+    pool = lp.col_blocks["Assign"].keys[0]
+    donor = lp.data["pool_donor"].astype(np.int64)[pool]
+    donors, row_of = np.unique(donor, return_inverse=True)
+    n, m = lp.n_cols, lp.n_rows
+    k = donors.shape[0]
+    assign = lp.columns("Assign")
+    values = lp.data["assign_value"].astype(np.float64)
+    rows = np.concatenate([row_of.reshape(-1), np.arange(k)])
+    cols = np.concatenate([assign, np.full(k, n)])
+    vals = np.concatenate([values, -np.ones(k)])
+    extra = sp.csr_matrix((vals, (rows, cols)), shape=(k, n + 1))
+    matrix = sp.vstack([sp.hstack([lp.matrix, sp.csr_matrix((m, 1))]), extra]).tocsr()
+    return RobustModel(
+        lp=lp,
+        cost=np.concatenate([lp.col_cost, [-weight]]),
+        col_lower=np.concatenate([lp.col_lower, [0.0]]),
+        col_upper=np.concatenate([lp.col_upper, [cap]]),
+        integer=np.concatenate([lp.col_integer, [False]]),
+        matrix=matrix,
+        row_lower=np.concatenate([lp.row_lower, np.full(k, -np.inf)]),
+        row_upper=np.concatenate([lp.row_upper, np.zeros(k)]),
+        donors=donors.astype(np.int64),
+    )
+
+
+# ----------------------------------------------------------------------------
+# The method
+
+
+def plan_robust(
+    s: Scenario,
+    *,
+    time_limit: float = 60.0,
+    gap: float = 1e-3,
+    progress: ProgressCallback | None = None,
+    normal: Plan | None = None,
+    weight: float = DEFAULT_WEIGHT,
+) -> Plan:
+    """A valid plan maximising ``objective - weight * (worst single-donor loss)``.
+
+    ``normal`` is the plan to protect against (the optimal plan, planned now
+    with part of the time limit when not given). The result's worst
+    single-donor loss is never larger than ``normal``'s: the normal plan is
+    itself a candidate, and candidates with a larger worst loss are set aside.
+    """
+    from nsatu.planner.optimal import columns_of_plan, plan_of_columns, plan_optimal
+
+    report = progress or ignore_progress
+    started = time.perf_counter()
+
+    def left() -> float:
+        return time_limit - (time.perf_counter() - started)
+
+    if normal is None:
+        report(ProgressEvent("normal", 0.0, message="planning the normal plan first"))
+        normal = plan_optimal(s, time_limit=time_limit * NORMAL_SHARE, gap=gap)
+    normal_worst = float(donor_values(s, normal).max(initial=0.0))
+    candidates = [normal]
+    message = ""
+    report(ProgressEvent("build", 0.0, message="building the donor-split model"))
+    s_split, item_donor = split_items_by_donor(s)
+    lp = build_donor_split(s_split, item_donor)
+    if lp.col_blocks["Assign"].size:
+        # the cap keeps the solver among plans no worse than the normal one (with slack for tolerances)
+        rm = add_worst_loss(lp, weight, cap=normal_worst * (1 + 1e-9) + 1e-9)
+        report(ProgressEvent("build", 1.0, message=f"{lp.n_cols + 1} columns, {rm.matrix.shape[0]} rows"))
+        start = columns_of_plan(s_split, lp, normal)
+        if start is not None:
+            z0 = _worst_model_value(rm, start)
+            start = np.concatenate([start, [min(z0, rm.col_upper[-1])]])
+        sol = solve(
+            rm.cost,
+            rm.col_lower,
+            rm.col_upper,
+            rm.integer,
+            rm.matrix,
+            rm.row_lower,
+            rm.row_upper,
+            time_limit=max(left() * 0.85, 0.05),
+            gap=gap,
+            progress=report,
+            start=start,
+        )
+        message = f"robust model {lp.n_cols + 1} columns x {rm.matrix.shape[0]} rows; solver: {sol.message}"
+        if sol.x is not None:
+            report(ProgressEvent("repair", 0.0, message="turning the solution into a plan"))
+            plan = plan_of_columns(s_split, lp, sol.x[: lp.n_cols], time_limit=max(left(), 1.0))
+            candidates.append(plan)
+    best = _best(s, candidates, weight, normal_worst)
+    chosen_normal = best is normal
+    status: PlanStatus = "feasible" if best.n_lines else "empty"
+    result = Plan(
+        method="robust",
+        status=status,
+        alloc_offer=best.alloc_offer,
+        alloc_requirement=best.alloc_requirement,
+        alloc_hub=best.alloc_hub,
+        alloc_quantity=best.alloc_quantity,
+        alloc_week=best.alloc_week,
+        seats_used=best.seats_used,
+        message=message + ("; kept the normal plan (no better robust plan found)" if chosen_normal else ""),
+        solve_seconds=time.perf_counter() - started,
+        build_seconds=lp.build_seconds,
+    )
+    donor, loss = worst_loss(s, result)
+    normal_donor, normal_loss = worst_loss(s, normal)
+    result.metrics = {
+        "robust_weight": weight,
+        "worst_donor": donor,
+        "worst_loss_pwf": loss,
+        "normal_pwf": float(_pwf(s, normal)),
+        "normal_objective": objective_of(s, normal),
+        "normal_worst_donor": normal_donor,
+        "normal_worst_loss_pwf": normal_loss,
+    }
+    report(ProgressEvent("done", 1.0, objective_of(s, result), message=result.message))
+    return result
+
+
+def _pwf(s: Scenario, plan: Plan) -> float:
+    total = float(s.requirement_weight.sum())
+    return float(donor_values(s, plan).sum()) / total if total > 0 else 0.0
+
+
+def _worst_model_value(rm: RobustModel, x: FloatArray) -> float:
+    """max over donors of the model's V_d at column values ``x`` (without z)."""
+    rows = rm.matrix[rm.lp.n_rows :, : rm.lp.n_cols]
+    return float(np.max(rows @ x, initial=0.0))
+
+
+def _best(s: Scenario, plans: list[Plan], weight: float, normal_worst: float) -> Plan:
+    """The valid plan of best robust objective among those no worse in the worst case than the normal one."""
+    best, best_value = plans[0], -np.inf
+    for plan in plans:
+        worst = float(donor_values(s, plan).max(initial=0.0))
+        if worst > normal_worst + 1e-9 * max(1.0, normal_worst) or check_plan(s, plan):
+            continue
+        value = robust_objective(s, plan, weight)
+        if value > best_value + 1e-12:
+            best, best_value = plan, value
+    return best

@@ -32,7 +32,7 @@ ROLES = ["coordinator", "POL", "UKR", "leadership", "auditor"]
 OWNERS = ["POL", "UKR", "coordinator"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HYPOTHESIS = settings(
-    max_examples=5, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    max_examples=4, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
@@ -130,7 +130,11 @@ def test_api_conforms(case: Any, tokens: dict[str, str], known: dict[str, str]) 
     for who in ["coordinator"] if phase == "coverage" else ROLES:
         note(f"{phase} case, as {who}")
         case.call_and_validate(headers=_bearer(tokens[who]), checks=CHECKS)
-    if phase == "fuzzing" and _point_at_known(case, known, _bearer(tokens["coordinator"])):
+    if (
+        phase == "fuzzing"
+        and case.method != "GET"
+        and _point_at_known(case, known, _bearer(tokens["coordinator"]))
+    ):
         for who in OWNERS:
             note(f"aimed at an existing record, as {who}")
             case.call_and_validate(headers=_bearer(tokens[who]), checks=CHECKS)

@@ -405,7 +405,9 @@ class Reconciliation:
 def _reconcile(shipment: Shipment, received: list[str], day: dt.date) -> Reconciliation:
     """Confirm serials found; report missing, extra, and serials swapped with another shipment."""
     result = Reconciliation()
-    dispatched = {s.serial: s for s in shipment.serials.select_for_update().select_related("received_in")}
+    dispatched = {
+        s.serial: s for s in shipment.serials.select_for_update(of=("self",)).select_related("received_in")
+    }
     found = set(received)
     for serial in received:
         own = dispatched.get(serial)

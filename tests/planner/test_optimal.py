@@ -192,3 +192,12 @@ def test_late_value_halves_every_half_life() -> None:
     plan = solved(s)
     assert objective_of(s, plan) == pytest.approx(0.5)
     assert math.isclose(float(plan.alloc_week[0]), 4)
+
+
+def test_warm_start_from_a_plan_made_invalid_by_a_changed_offer() -> None:
+    s = mirage(7.0)
+    first = solved(s)
+    s.offer_quantity[1] = 2.0  # fewer Mirages than the first plan uses
+    again = plan_optimal(s, time_limit=20, gap=1e-9, warm_start=first)
+    assert_valid(s, again)
+    assert objective_of(s, again) == pytest.approx(6.4)  # two Mirages (3.2) do not pay for 7

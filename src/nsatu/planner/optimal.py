@@ -72,7 +72,7 @@ def _plan_optimal(
         return plan
     report(ProgressEvent("build", 1.0, message=f"{lp.n_cols} columns, {lp.n_rows} rows"))
 
-    baseline = warm_start if warm_start is not None else _baseline(s)
+    baseline = _valid_part(s, lp, warm_start) if warm_start is not None else _baseline(s)
     candidates: list[Plan] = [] if baseline is None else [baseline]
     args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
     bounds = [_supply_bound(s)]
@@ -454,7 +454,27 @@ def _reassign(
 # Plan -> columns (warm starts)
 
 
-def columns_of_plan(s: Scenario, lp: LinearProgram, plan: Plan) -> FloatArray | None:
+def _valid_part(s: Scenario, lp: LinearProgram, plan: Plan) -> Plan | None:
+    """The lines of a (previous) plan still valid for this scenario; None when none are."""
+    mask = columns_of_plan(s, lp, plan, only_mask=True)
+    if mask is None or not mask.any():
+        return None
+    keep = mask > 0
+    return Plan(
+        method=plan.method,
+        status="feasible",
+        alloc_offer=plan.alloc_offer[keep],
+        alloc_requirement=plan.alloc_requirement[keep],
+        alloc_hub=plan.alloc_hub[keep],
+        alloc_quantity=plan.alloc_quantity[keep],
+        alloc_week=plan.alloc_week[keep],
+        seats_used=None,
+    )
+
+
+def columns_of_plan(
+    s: Scenario, lp: LinearProgram, plan: Plan, *, only_mask: bool = False
+) -> FloatArray | None:
     """Model column values representing a plan (its valid lines), or None.
 
     Lines that are not valid for this scenario (a changed offer, say) are
@@ -502,6 +522,8 @@ def columns_of_plan(s: Scenario, lp: LinearProgram, plan: Plan) -> FloatArray | 
     usable = model.usable_quantity(s)
     ok &= _within(o, qty, ok, usable)
     ok &= _within(r, qty, ok, s.requirement_quantity)
+    if only_mask:
+        return ok.astype(np.float64)
     if not ok.any():
         return None
     k, h, t, qty, pos, ship, pool = k[ok], h[ok], t[ok], qty[ok], pos[ok], ship[ok], pool[ok]

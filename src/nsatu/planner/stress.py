@@ -286,7 +286,7 @@ def route_delays(s: Scenario, seed: int, index: int, mean_days: float = DEFAULT_
     if mean_days <= 0:
         return np.zeros(n_routes, dtype=np.int64)
     rng = np.random.default_rng([seed, index])
-    extra: FloatArray = rng.exponential(mean_days, size=n_routes)
+    extra = np.asarray(rng.exponential(mean_days, size=n_routes), dtype=np.float64)
     days: IntArray = np.rint(extra).astype(np.int64)
     return days
 

@@ -39,6 +39,8 @@ from nsatu.planner.solve import solve
 # keeps every unit worth having (1 would make the worst donor's units worthless
 # to the solver, and it could drop them for nothing).
 DEFAULT_WEIGHT = 0.5
+# Price of shipping one unit, relative to the highest unit value (see `add_worst_loss`).
+SHIP_PRICE = 1e-6
 # Share of the time limit spent on the normal plan when none is given.
 NORMAL_SHARE = 0.4
 
@@ -220,9 +222,14 @@ def add_worst_loss(lp: LinearProgram, weight: float, cap: float = np.inf) -> Rob
     vals = np.concatenate([values, -np.ones(k)])
     extra = sp.csr_matrix((vals, (rows, cols)), shape=(k, n + 1))
     matrix = sp.vstack([sp.hstack([lp.matrix, sp.csr_matrix((m, 1))]), extra]).tocsr()
+    cost = np.concatenate([lp.col_cost, [-weight]])
+    # A tiny price on shipping: the solver would otherwise ship surplus units it does
+    # not assign, and the plan extraction (which re-assigns arrived units by value
+    # alone) could then take a requirement's units from one donor after all.
+    cost[lp.columns("Ship")] -= SHIP_PRICE * float(values.max(initial=0.0))
     return RobustModel(
         lp=lp,
-        cost=np.concatenate([lp.col_cost, [-weight]]),
+        cost=cost,
         col_lower=np.concatenate([lp.col_lower, [0.0]]),
         col_upper=np.concatenate([lp.col_upper, [cap]]),
         integer=np.concatenate([lp.col_integer, [False]]),

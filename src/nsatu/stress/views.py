@@ -1,0 +1,98 @@
+"""Stress-run pages: start one, watch its cases finish, read the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from nsatu.core.actors import request_actor
+from nsatu.core.choices import COMMAND_ROLES, Role
+from nsatu.stress.forms import StressRunForm
+from nsatu.stress.models import StressKind, StressRun, StressStatus
+from nsatu.stress.services import StressError, start_stress_run
+
+
+def _may_read(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) not in COMMAND_ROLES:
+        raise PermissionDenied
+
+
+@login_required
+def stress_index(request: HttpRequest) -> HttpResponse:
+    """Stress runs so far, and (for coordinators) the form that starts one."""
+    _may_read(request)
+    form = StressRunForm(request.POST or None)
+    if request.method == "POST":
+        if getattr(request.user, "role", None) != Role.COORDINATOR:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = start_stress_run(
+                    actor=request_actor(request),
+                    kind=data["kind"],
+                    method=data["method"],
+                    time_limit=data["time_limit"],
+                    samples=data["samples"] or 0,
+                    seed=data["seed"],
+                    mean_delay_days=data["mean_delay_days"],
+                )
+            except StressError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("stress-run", run_id=run.pk)
+    runs = Paginator(StressRun.objects.all(), 25).get_page(request.GET.get("page"))
+    return render(request, "stress/index.html", {"form": form, "runs": runs})
+
+
+def report_context(run: StressRun) -> dict[str, Any]:
+    """The report of the finished cases: donors worst first, or the delay distribution."""
+    from nsatu.planner import stress
+
+    done = [c for c in run.cases.all() if c.status == StressStatus.DONE]
+    failed = [c for c in run.cases.all() if c.status == StressStatus.FAILED]
+    context: dict[str, Any] = {"failed_cases": failed}
+    if not run.base:
+        return context
+    base = stress.BaseFigures.from_json(dict(run.base))
+    context["base"] = base
+    if run.kind == StressKind.WITHDRAWAL:
+        report = stress.WithdrawalReport(base, [stress.DonorImpact.from_json(dict(c.result)) for c in done])
+        context["impacts"] = [
+            {"impact": i, "hurt": list(i.capability_loss.items())[:4]} for i in report.impacts
+        ]
+        context["worst_fixed_loss"] = report.worst_fixed_loss
+    else:
+        delays = stress.DelayReport(
+            base, run.seed, run.mean_delay_days, [stress.DelaySample.from_json(dict(c.result)) for c in done]
+        )
+        context["distribution"] = [
+            ("pwf", base.pwf, list(delays.pwf.values())),
+            ("on-time share", base.on_time_share, list(delays.on_time_share.values())),
+        ]
+        context["quantiles"] = [name for name, _q in stress.QUANTILES]
+    return context
+
+
+@login_required
+def stress_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run: progress while its cases run; the report of the cases done so far."""
+    _may_read(request)
+    run = get_object_or_404(StressRun, pk=run_id)
+    return render(request, "stress/run.html", {"run": run, **report_context(run)})
+
+
+@login_required
+def stress_run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The progress fragment the run page polls (htmx) until the run ends."""
+    _may_read(request)
+    run = get_object_or_404(StressRun, pk=run_id)
+    response = render(request, "stress/_progress.html", {"run": run})
+    if run.status in (StressStatus.DONE, StressStatus.FAILED) and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # reload once to show the report
+    return response

@@ -49,7 +49,7 @@ def test_a_sole_source_leaves_its_capability_uncovered(method: str) -> None:
     base = run_method(s, method, time_limit=5)
     assert base.metrics["pwf"] == pytest.approx(1.0)
     report = donor_withdrawal(s, base, method=method, time_limit=5)
-    assert [i.donor for i in report.impacts][0] == "DEU"  # worst first
+    assert report.impacts[0].donor == "DEU"  # worst first
     deu = report.impacts[0]
     assert deu.offers == 1 and deu.status != "error"
     assert deu.pwf == pytest.approx(8 / 24) and deu.pwf_loss == pytest.approx(16 / 24)

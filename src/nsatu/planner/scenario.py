@@ -267,6 +267,9 @@ RELEASABILITY_WORDS = ("public", "coalition", "command-only")
 Cell = object  # a raw cell: str from CSV; str/float/bool/date/datetime from a workbook
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# Whole numbers (days, weeks, years) beyond this are typing slips; they would also
+# overflow the 64-bit arrays and the calendar.
+MAX_WHOLE = 1_000_000
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
@@ -369,6 +372,9 @@ class _Row:
             return None
         if integer and not x.is_integer():
             self.error(column, f"{format_number(x)} is not a whole number")
+            return None
+        if integer and abs(x) > MAX_WHOLE:
+            self.error(column, f"{format_number(x)} is too large (at most {MAX_WHOLE})")
             return None
         if positive and x <= 0:
             self.error(column, f"must be greater than 0, got {format_number(x)}")
@@ -715,6 +721,8 @@ def _settings(
         x = float(raw) if isinstance(raw, int | float) else float(text)
         if integer and not x.is_integer():
             err(key, f"{text} is not a whole number")
+        elif integer and abs(x) > MAX_WHOLE:
+            err(key, f"{text} is too large (at most {MAX_WHOLE})")
         elif positive and x <= 0:
             err(key, f"must be greater than 0, got {text}")
         elif minimum is not None and x < minimum:

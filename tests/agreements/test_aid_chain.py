@@ -25,7 +25,7 @@ from nsatu.planning.models import Allocation
 from nsatu.shipments import services
 from nsatu.shipments.aidchain import aid_chains
 from nsatu.shipments.models import ItemValue, Shipment
-from tests.shipments.builders import approved_run, client_for, handed_over
+from tests.shipments.builders import approved_run, client_for, handed_over, run_shipments
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,8 @@ def chain_world(world: Any) -> dict[str, Any]:
             (unvalued, 5, 4),
         ],
     )
-    first, second, coalition, truck = services.create_shipments_for_run(run, actor=CLI)
+    services.create_shipments_for_run(run, actor=CLI)
+    first, second, coalition, truck = run_shipments(run)
     part = services.split_shipment(first, 0.5, actor=CLI)  # ...and one line across two shipments
     day = dt.date(2027, 1, 6)
     for shipment in (first, part, coalition, truck):

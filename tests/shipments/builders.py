@@ -49,8 +49,15 @@ def approved_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun
 
 
 def shipments_for(world: Any, lines: Sequence[tuple[Any, float, int]]) -> list[Shipment]:
-    """Approved lines turned into planned shipments."""
-    return services.create_shipments_for_run(approved_run(world, lines), actor=CLI)
+    """Approved lines turned into planned shipments (whether or not approval already made them)."""
+    run = approved_run(world, lines)
+    services.create_shipments_for_run(run, actor=CLI)
+    return run_shipments(run)
+
+
+def run_shipments(run: PlanRun) -> list[Shipment]:
+    """A run's shipments in the order of its lines."""
+    return list(Shipment.objects.filter(allocation__run=run).order_by("allocation_id", "pk"))
 
 
 def handed_over(shipment: Shipment, *, serials: Sequence[str] = (), on: dt.date | None = None) -> Shipment:

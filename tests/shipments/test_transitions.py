@@ -12,14 +12,23 @@ from nsatu.core.models import Event
 from nsatu.shipments import services
 from nsatu.shipments.choices import ShipmentState
 from nsatu.shipments.models import Leg, Shipment
-from tests.shipments.builders import START, approved_run, client_for, finished_run, handed_over, shipments_for
+from tests.shipments.builders import (
+    START,
+    approved_run,
+    client_for,
+    finished_run,
+    handed_over,
+    run_shipments,
+    shipments_for,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def test_approved_lines_become_planned_shipments_with_two_legs(world: Any) -> None:
     run = approved_run(world, [(world.offers["public"], 2, 3), (world.offers["coalition"], 1, 5)])
-    created = services.create_shipments_for_run(run, actor=world.users["coordinator"])
+    services.create_shipments_for_run(run, actor=world.users["coordinator"])
+    created = run_shipments(run)
     assert [s.state for s in created] == [ShipmentState.PLANNED] * 2
     first = created[0]
     assert first.planned_arrival == START + dt.timedelta(weeks=3)
@@ -194,7 +203,8 @@ def test_coordinator_creates_shipments_from_the_page(world: Any) -> None:
     response = client_for(world.users["coordinator"]).post(
         "/shipments/from-plan/", {"run": run.pk}, follow=True
     )
-    assert "1 shipments planned" in response.content.decode()
+    assert "shipments planned for plan run" in response.content.decode()
+    assert len(run_shipments(run)) == 1
     assert client_for(world.users["POL"]).post("/shipments/from-plan/", {"run": run.pk}).status_code == 403
 
 

@@ -123,6 +123,12 @@ def test_donor_sees_only_lines_of_offers_releasable_to_it(world: Any, finished_r
     assert "Approve this plan" not in html
 
 
+def test_lines_for_a_requirement_the_donor_may_not_see_are_hidden(world: Any, finished_run: PlanRun) -> None:
+    finished_run.allocations.update(requirement=world.requirements["command"])
+    html = client_for(world.users["POL"]).get(f"/plans/{finished_run.pk}/").content.decode()
+    assert "R-command" not in html and "O-public" not in html
+
+
 def test_only_coordinators_approve(world: Any, finished_run: PlanRun) -> None:
     assert client_for(world.users["leadership"]).post(f"/plans/{finished_run.pk}/approve/").status_code == 403
 

@@ -72,15 +72,17 @@ def test_import_killed_midway_writes_nothing(tmp_path: Path) -> None:
     write_scenario(generate("medium", 1), folder)
     env = {**os.environ, "DATABASE_URL": database_url_of_test_db(), "NSATU_VAR_DIR": str(tmp_path / "var")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    importer = subprocess.Popen(
-        [sys.executable, "-m", "nsatu.cli", "scenario", "import", str(folder)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "import.log"
+    with log.open("w") as out:
+        importer = subprocess.Popen(
+            [sys.executable, "-m", "nsatu.cli", "scenario", "import", str(folder)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     time.sleep(4)  # well into the offers, far from the end
-    assert importer.poll() is None, "the import finished before it could be killed"
+    assert importer.poll() is None, "the import ended before it could be killed:\n" + log.read_text()
     importer.send_signal(signal.SIGKILL)
     importer.wait(10)
     assert not Offer.objects.exists()

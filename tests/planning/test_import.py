@@ -75,6 +75,7 @@ def test_dry_run_reports_and_writes_nothing(small_folder: Path) -> None:
     assert not Offer.objects.exists() and not Event.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # flush cannot run inside the test's transaction on PostgreSQL
 def test_round_trip_is_byte_identical(small_folder: Path, tmp_path: Path) -> None:
     import_scenario(read_scenario(small_folder), actor=CLI)
     first = tmp_path / "first"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.core.releasability import releasable
+from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
 from nsatu.planning.models import Allocation, PlanRun
@@ -86,10 +87,11 @@ def plan_index(request: HttpRequest) -> HttpResponse:
 
 
 def _allocations_for(request: HttpRequest, run: PlanRun) -> QuerySet[Allocation]:
-    """A run's lines whose offer the user may see."""
+    """A run's lines whose offer and requirement the user may both see."""
     visible_offers = releasable(Offer.objects.all(), request.user)
+    visible_requirements = releasable(Requirement.objects.all(), request.user)
     return (
-        run.allocations.filter(offer__in=visible_offers)
+        run.allocations.filter(offer__in=visible_offers, requirement__in=visible_requirements)
         .select_related("offer__donor", "offer__item_type", "requirement__capability", "hub")
         .order_by("requirement__priority", "requirement__code", "arrival_week")
     )

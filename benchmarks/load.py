@@ -53,7 +53,9 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def shell(env: dict[str, str], code: str) -> str:
-    return manage(env, "shell", "-c", code)
+    """Run Python in Django's shell; return the last line it printed."""
+    lines = manage(env, "shell", "--no-imports", "-c", code).strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def locust(

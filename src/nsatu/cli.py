@@ -144,6 +144,7 @@ for _module in (
     "nsatu.commands.catalog",
     "nsatu.commands.tokens",
     "nsatu.commands.aid",
+    "nsatu.commands.stress",
 ):
     _register_optional(_module)
 

@@ -44,7 +44,8 @@ def test_plan_seat_use_becomes_cohort_targets(world: Any, course: Any) -> None:
     assert cohort.code == "PZH-CREW-C1" and cohort.target_seats == 10 and cohort.target_run_id == run.pk
     assert cohort.start == course.start and cohort.end == dt.date(2027, 2, 1) and cohort.seats_offered == 20
     assert Event.objects.filter(action="set_target", object_id=str(cohort.pk)).exists()
-    assert Event.objects.get(action="set_cohort_targets").payload == {"cohorts": {"PZH-CREW-C1": 10.0}}
+    latest = Event.objects.filter(action="set_cohort_targets").order_by("-seq").first()
+    assert latest is not None and latest.payload == {"cohorts": {"PZH-CREW-C1": 10.0}}
     # a later plan retargets the same open cohort
     later = approved_run(world, [(world.offers["coalition"], 2, 3)])
     SeatUse.objects.create(run=later, course=course, seats_used=15)

@@ -15,7 +15,7 @@ from nsatu.core.services import create_record, update_record
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planning.models import PlanningSettings, PlanRun, RunStatus
 
-METHODS = ("optimal", "greedy", "country")
+METHODS = ("optimal", "greedy", "country", "robust")
 
 
 def stale_after() -> dt.timedelta:
@@ -146,4 +146,10 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
                 "objective": run.metrics.get("objective"),
             },
         )
+        # Commitments become shipments to track, and the seats the plan relies on cohort targets.
+        from nsatu.shipments.services import create_shipments_for_run
+        from nsatu.training.services import set_cohort_targets_for_run
+
+        create_shipments_for_run(run, actor=actor)
+        set_cohort_targets_for_run(run, actor=actor)
     return run

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "nsatu.shipments",
     "nsatu.dashboards",
     "nsatu.tokens",
+    "nsatu.stress",
 ]
 
 MIDDLEWARE = [

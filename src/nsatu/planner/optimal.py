@@ -1,34 +1,63 @@
-"""The optimal method: build the model, solve it, turn the solution into a valid plan.
+"""The optimal method: a valid plan, a proven bound, and the gap between them.
 
-The model is built with ``late="relax"`` (see `nsatu.planner.model`): every
-plan of the scenario maps into it with at least its value, so the solver's dual
-bound is an upper bound of FORMAT.md's objective over all plans. Its solution
-becomes a plan in three exact steps: arrivals by first-in first-out through each
-hub queue, a re-assignment of the arrived units to requirements at their true
-values, and the split of classes back into offers and groups into requirements.
+Two phases (docs/planning.md has the details and the proofs):
+
+1. **Decomposition.** With hub capacity relaxed, the scenario falls apart into
+   one small scenario per capability (`nsatu.planner.decompose`). Each is built
+   as the model of `nsatu.planner.model` and solved to a small gap as a MIP;
+   the sum of their dual bounds is an upper bound of FORMAT.md's objective over
+   all plans. Their lines get real hubs and weeks from the hub scheduler
+   (`nsatu.planner.schedule`), which keeps every rule.
+2. **The whole model**, when the gap is still above the target and the time
+   left is enough for a model of its size: the same model over all
+   capabilities and real hubs, solved by branch and bound from the best plan so
+   far; its dual bound can only tighten the bound.
+
+The returned plan is the best, by objective, of the plans the independent
+checker accepts (the greedy baseline is always one of them).
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from nsatu.planner import model
+from nsatu.planner.check import check_plan
+from nsatu.planner.decompose import (
+    Part,
+    fingerprint,
+    lines_in_parent,
+    plan_in_part,
+    relax_hubs,
+    split_by_capability,
+)
+from nsatu.planner.heuristics import plan_greedy
+from nsatu.planner.metrics import objective_of
 from nsatu.planner.model import LinearProgram, Reduction
 from nsatu.planner.plan import Plan, PlanStatus
 from nsatu.planner.progress import ProgressCallback, ProgressEvent, ignore_progress
 from nsatu.planner.scenario import BoolArray, FloatArray, IntArray, Scenario
+from nsatu.planner.schedule import schedule_through_hubs
 from nsatu.planner.solve import solve
 
-# Share of the time limit kept for turning the solution into a plan.
+__all__ = ["columns_of_plan", "objective_of", "plan_of_columns", "plan_optimal"]
+
+# Share of the time limit the decomposition may use (the rest: the whole model, extraction).
+DECOMPOSITION_SHARE = 0.8
+# The whole model is tried only when it has at most this many columns per second left.
+WHOLE_MODEL_COLUMNS_PER_SECOND = 8_000
+# Share of the time limit kept for turning the whole model's solution into a plan.
 EXTRACTION_SHARE = 0.12
-# Most of the time limit the LP relaxation may take.
+# Most of the time left the whole model's LP relaxation may take.
 LP_SHARE = 0.5
+# Relative margin added to every bound for solver tolerances.
+BOUND_MARGIN = 1e-7
+NOTHING_FLOWS = "no offer can reach a requirement"
 
 
 def plan_optimal(
@@ -39,7 +68,13 @@ def plan_optimal(
     progress: ProgressCallback | None = None,
     warm_start: Plan | None = None,
 ) -> Plan:
-    """A valid plan maximising FORMAT.md's objective, with a proven bound over all plans."""
+    """A valid plan maximising FORMAT.md's objective, with a proven bound over all plans.
+
+    ``warm_start`` is a previous plan (of this scenario or of an earlier version
+    of it): its still-valid lines seed the solvers, and the capabilities whose
+    data did not change since (same fingerprint in its ``metrics["parts"]``)
+    keep its lines and bound without being solved again.
+    """
     report = progress or ignore_progress
     started = time.perf_counter()
     try:
@@ -54,6 +89,47 @@ def plan_optimal(
         )
 
 
+@dataclass
+class PartResult:
+    """What the decomposition found for one capability."""
+
+    code: str
+    fingerprint: str
+    bound: float
+    objective: float  # of the part's plan, hubs relaxed
+    status: str
+    lines: tuple[
+        IntArray, IntArray, FloatArray, IntArray
+    ]  # in the parent: offer, requirement, quantity, week
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "capability": self.code,
+            "fingerprint": self.fingerprint,
+            "bound": self.bound,
+            "objective": self.objective,
+            "status": self.status,
+        }
+
+
+class Candidates:
+    """The plans found so far; each is checked once by the independent checker."""
+
+    def __init__(self, s: Scenario) -> None:
+        self.scenario = s
+        self.valid: list[tuple[float, Plan]] = []
+
+    def add(self, plan: Plan | None) -> None:
+        if plan is not None and plan.n_lines and _passes_check(self.scenario, plan):
+            self.valid.append((objective_of(self.scenario, plan), plan))
+
+    def best(self) -> Plan | None:
+        return max(self.valid, key=lambda pair: pair[0])[1] if self.valid else None
+
+    def best_value(self) -> float:
+        return max((value for value, _ in self.valid), default=0.0)
+
+
 def _plan_optimal(
     s: Scenario,
     time_limit: float,
@@ -62,62 +138,61 @@ def _plan_optimal(
     warm_start: Plan | None,
     started: float,
 ) -> Plan:
+    s.check_shapes()
     if len(s.requirement_ids) == 0 or len(s.offer_ids) == 0:
         return _empty_plan(s, "no requirements or no offers: nothing to allocate")
-    report(ProgressEvent("build", 0.0, message="building the model"))
-    lp = model.build(s, late="relax")
-    if lp.col_blocks["Assign"].size == 0:
-        plan = _empty_plan(s, "no offer can reach a requirement it may serve within the horizon")
-        plan.build_seconds = lp.build_seconds
-        return plan
-    report(ProgressEvent("build", 1.0, message=f"{lp.n_cols} columns, {lp.n_rows} rows"))
-
-    baseline = _valid_part(s, lp, warm_start) if warm_start is not None else _baseline(s)
-    candidates: list[Plan] = [] if baseline is None else [baseline]
-    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
-    bounds = [_supply_bound(s)]
+    deadline = started + time_limit
+    report(ProgressEvent("build", 0.0, message="splitting the scenario by capability"))
 
     def left() -> float:
-        return time_limit - (time.perf_counter() - started)
+        return deadline - time.perf_counter()
 
-    # 1. the LP relaxation: a bound, and by rounding releases down, a plan
-    relaxed = solve(*args, time_limit=max(left() * LP_SHARE, 0.05), relax_integrality=True)
-    if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
-        bounds.append(relaxed.objective)
-        report(ProgressEvent("solve", None, None, relaxed.objective, message="LP relaxation solved"))
-        rounded = relaxed.x.copy()
-        release = lp.columns("Release")
-        whole = lp.col_integer[release]
-        rounded[release] = np.where(whole, np.floor(rounded[release] + 1e-6), rounded[release])
-        candidates.append(plan_of_columns(s, lp, rounded, time_limit=max(left() * 0.3, 1.0)))
-    incumbent = _best_valid(s, candidates)
+    candidates = Candidates(s)
+    if warm_start is not None and warm_start.n_lines:
+        candidates.add(_rescheduled(s, warm_start))
+    if not candidates.valid:  # the greedy plan is the safety net of a cold start
+        candidates.add(_baseline(s))
 
-    # 2. branch and bound from the best plan so far, for the time left
-    start = columns_of_plan(s, lp, incumbent) if incumbent is not None else None
-    sol = solve(
-        *args,
-        time_limit=max(left() * (1 - EXTRACTION_SHARE), 0.05),
-        gap=gap,
-        progress=report,
-        start=start,
+    # 1. decomposition by capability, hubs relaxed
+    parts, part_seconds = _solve_parts(
+        s, candidates, warm_start, gap, started + time_limit * DECOMPOSITION_SHARE, report
     )
-    if sol.bound is not None:
-        bounds.append(sol.bound)
-    bound = min(bounds)
-    bound += 1e-7 * max(1.0, abs(bound))  # solver tolerances
-    report(ProgressEvent("repair", 0.0, sol.objective, bound, message="turning the solution into a plan"))
-    if sol.x is not None:
-        candidates.append(plan_of_columns(s, lp, sol.x, time_limit=max(left(), 1.0)))
-    best = _best_valid(s, candidates)
-    if best is None:
-        best = _empty_plan(s, "no valid plan found in the time limit")
+    if all(p.status == NOTHING_FLOWS for p in parts):
+        return _empty_plan(s, "no offer can reach a requirement it may serve within the horizon")
+    bound = min(sum(p.bound for p in parts), _supply_bound(s))
+    report(
+        ProgressEvent("repair", 0.0, candidates.best_value(), bound, message="scheduling through the hubs")
+    )
+    offer, requirement, quantity = (np.concatenate([p.lines[k] for p in parts]) for k in range(3))
+    candidates.add(schedule_through_hubs(s, offer, requirement, quantity))
+    best_value = candidates.best_value()
+    report(ProgressEvent("solve", None, best_value, bound, _gap(best_value, bound), "lines scheduled"))
+
+    # 2. the whole model, when the gap is open and there is time for it
+    build_seconds = 0.0
+    notes = [f"{len(parts)} capabilities solved with hubs relaxed in {part_seconds:.1f} s"]
+    whole_status = ""
+    if _gap(best_value, bound) > gap and left() > 0.5:
+        lp = model.build(s, late="relax")
+        build_seconds = lp.build_seconds
+        if lp.col_blocks["Assign"].size and lp.n_cols <= WHOLE_MODEL_COLUMNS_PER_SECOND * left():
+            found, whole_bound, whole_status = _solve_whole(s, lp, candidates.best(), left, report, gap)
+            for plan in found:
+                candidates.add(plan)
+            if whole_bound is not None:
+                bound = min(bound, whole_bound)
+            notes.append(f"whole model {lp.n_cols} columns x {lp.n_rows} rows: {whole_status}")
+        else:
+            notes.append(f"whole model ({lp.n_cols} columns) skipped: too large for the time left")
+    best = candidates.best() or _empty_plan(s, "no valid plan found in the time limit")
     objective = objective_of(s, best)
+    bound += BOUND_MARGIN * max(1.0, abs(bound))
     bound = max(bound, objective)
-    rel_gap = (bound - objective) / max(1.0, abs(bound))
+    rel_gap = _gap(objective, bound)
     status: PlanStatus
-    if rel_gap <= gap + 2e-7:  # the bound carries a 1e-7 tolerance margin
+    if rel_gap <= gap + 2 * BOUND_MARGIN:
         status = "optimal"
-    elif sol.status == "time_limit":
+    elif time.perf_counter() >= deadline - 0.05 or whole_status == "time_limit":
         status = "time_limit"
     else:
         status = "feasible"
@@ -130,17 +205,174 @@ def _plan_optimal(
         alloc_quantity=best.alloc_quantity,
         alloc_week=best.alloc_week,
         seats_used=None,
-        message=(
-            f"objective {objective:.6g}, bound {bound:.6g}, gap {rel_gap:.3%}; "
-            f"model {lp.n_cols} columns x {lp.n_rows} rows; solver: {sol.message}"
-        ),
+        message=f"objective {objective:.6g}, bound {bound:.6g}, gap {rel_gap:.3%}; " + "; ".join(notes),
         bound=bound,
-        solve_seconds=time.perf_counter() - started - lp.build_seconds,
-        build_seconds=lp.build_seconds,
-        metrics={"objective": objective, "bound": bound, "gap": rel_gap},
+        solve_seconds=time.perf_counter() - started - build_seconds,
+        build_seconds=build_seconds,
+        metrics={
+            "objective": objective,
+            "bound": bound,
+            "gap": rel_gap,
+            "parts": [p.as_json() for p in parts],
+        },
     )
     report(ProgressEvent("done", 1.0, objective, bound, rel_gap, result.message))
     return result
+
+
+def _gap(objective: float, bound: float) -> float:
+    return (bound - objective) / max(1.0, abs(bound))
+
+
+def _solve_parts(
+    s: Scenario,
+    candidates: Candidates,
+    warm_start: Plan | None,
+    gap: float,
+    deadline: float,
+    report: ProgressCallback,
+) -> tuple[list[PartResult], float]:
+    """Solve every capability with hubs relaxed, sharing the time up to `deadline`
+    in proportion to size; keep a warm start's capabilities whose data did not change."""
+    started = time.perf_counter()
+    parts = split_by_capability(relax_hubs(s))
+    previous = _previous_parts(warm_start)
+    prints = [fingerprint(p.scenario) for p in parts]
+    kept = [
+        warm_start is not None and previous.get(p.code, ("", 0.0))[0] == f
+        for p, f in zip(parts, prints, strict=True)
+    ]
+    # a part's model size grows with its offers, requirements and weeks; solved parts take no time
+    sizes = np.array(
+        [0.0 if k else float(p.offers.size + p.requirements.size) for p, k in zip(parts, kept, strict=True)]
+    )
+    seed = candidates.best()
+    supply = [_supply_bound(p.scenario) for p in parts]
+    results: list[PartResult] = []
+    for i, part in enumerate(parts):
+        if kept[i] and warm_start is not None:
+            old = plan_in_part(part, warm_start)
+            lines = lines_in_parent(part, old)
+            result = PartResult(
+                part.code, prints[i], previous[part.code][1], objective_of(part.scenario, old), "kept", lines
+            )
+        else:
+            share = max((deadline - time.perf_counter()) * sizes[i] / max(sizes[i:].sum(), 1.0), 0.05)
+            result = _solve_part(part, prints[i], seed, gap, share)
+        results.append(result)
+        report(
+            ProgressEvent(
+                "solve",
+                (i + 1) / len(parts),
+                candidates.best_value(),
+                sum(r.bound for r in results) + sum(supply[i + 1 :]),
+                None,
+                f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}",
+            )
+        )
+    return results, time.perf_counter() - started
+
+
+def _solve_part(part: Part, print_: str, seed: Plan | None, gap: float, seconds: float) -> PartResult:
+    """One capability's model solved as a MIP within `seconds`: its plan (hubs
+    relaxed) and a dual bound (the LP relaxation's when the MIP proved none)."""
+    started = time.perf_counter()
+    sub = part.scenario
+    lp = model.build(sub, late="relax")
+    if lp.col_blocks["Assign"].size == 0:
+        return PartResult(part.code, print_, 0.0, 0.0, NOTHING_FLOWS, _no_lines())
+    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
+    seed_here = plan_in_part(part, seed) if seed is not None else None
+    start = columns_of_plan(sub, lp, seed_here) if seed_here is not None else None
+    sol = solve(*args, time_limit=seconds, gap=gap / 2, start=start)
+    bound = sol.bound
+    if bound is None:  # stopped before the root: the LP relaxation still bounds the part
+        relaxed = solve(*args, time_limit=max(seconds, 1.0), relax_integrality=True)
+        bound = relaxed.objective if relaxed.status == "optimal" else None
+    plans = Candidates(sub)
+    plans.add(seed_here)
+    if sol.x is not None:
+        remaining = max(seconds - (time.perf_counter() - started), 0.2)
+        plans.add(plan_of_columns(sub, lp, sol.x, time_limit=remaining, decide_families=False))
+    best = plans.best()
+    lines = lines_in_parent(part, best) if best is not None else _no_lines()
+    return PartResult(
+        part.code,
+        print_,
+        bound if bound is not None else _supply_bound(sub),
+        plans.best_value(),
+        sol.status,
+        lines,
+    )
+
+
+def _no_lines() -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+    return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+
+
+def _previous_parts(plan: Plan | None) -> dict[str, tuple[str, float]]:
+    """capability -> (fingerprint, bound) from a previous optimal plan's metrics."""
+    out: dict[str, tuple[str, float]] = {}
+    parts = plan.metrics.get("parts") if plan is not None else None
+    if isinstance(parts, list):
+        for entry in parts:
+            if isinstance(entry, dict) and {"capability", "fingerprint", "bound"} <= entry.keys():
+                out[str(entry["capability"])] = (str(entry["fingerprint"]), float(entry["bound"]))
+    return out
+
+
+def _rescheduled(s: Scenario, plan: Plan) -> Plan | None:
+    """A previous plan's lines that still fit this scenario's offers and
+    requirements (rules 1-4), scheduled through the hubs anew."""
+    o, r, q = plan.alloc_offer, plan.alloc_requirement, plan.alloc_quantity
+    inside = (o >= 0) & (o < len(s.offer_ids)) & (r >= 0) & (r < len(s.requirement_ids)) & (q > 0)
+    o, r, q = o[inside], r[inside], q[inside]
+    family = s.item_family[s.offer_item[o]]
+    earmark = s.offer_earmark[o]
+    ok = s.requirement_family_ok[r, family] & ((earmark < 0) | (earmark == r))
+    usable = model.usable_quantity(s)
+    ok &= _within(o, q, ok, usable)
+    ok &= _within(r, q, ok, s.requirement_quantity)
+    if not ok.any():
+        return None
+    return schedule_through_hubs(s, o[ok], r[ok], q[ok])
+
+
+def _solve_whole(
+    s: Scenario,
+    lp: LinearProgram,
+    incumbent: Plan | None,
+    left: Callable[[], float],
+    report: ProgressCallback,
+    gap: float,
+) -> tuple[list[Plan], float | None, str]:
+    """The whole model by branch and bound from the best plan so far: plans found, dual bound, status."""
+    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
+    found: list[Plan] = []
+    bounds: list[float] = []
+    # the LP relaxation: a bound, and by rounding releases down, a plan
+    relaxed = solve(*args, time_limit=max(left() * LP_SHARE, 0.05), relax_integrality=True)
+    if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
+        bounds.append(relaxed.objective)
+        rounded = relaxed.x.copy()
+        release = lp.columns("Release")
+        whole = lp.col_integer[release]
+        rounded[release] = np.where(whole, np.floor(rounded[release] + 1e-6), rounded[release])
+        found.append(plan_of_columns(s, lp, rounded, time_limit=max(left() * 0.3, 1.0)))
+    seeds = Candidates(s)
+    for plan in found:
+        seeds.add(plan)
+    seeds.add(incumbent)
+    best = seeds.best()
+    start = columns_of_plan(s, lp, best) if best is not None else None
+    sol = solve(
+        *args, time_limit=max(left() * (1 - EXTRACTION_SHARE), 0.05), gap=gap, progress=report, start=start
+    )
+    if sol.bound is not None:
+        bounds.append(sol.bound)
+    if sol.x is not None:
+        found.append(plan_of_columns(s, lp, sol.x, time_limit=max(left(), 1.0)))
+    return found, (min(bounds) if bounds else None), sol.status
 
 
 def _supply_bound(s: Scenario) -> float:
@@ -162,50 +394,14 @@ def _empty_plan(s: Scenario, message: str) -> Plan:
 
 
 def _baseline(s: Scenario) -> Plan | None:
-    """The greedy plan when the heuristics module is there (a warm start and a fallback)."""
-    try:
-        heuristics: Any = importlib.import_module("nsatu.planner.heuristics")
-        plan: Plan = heuristics.plan_greedy(s)
-    except Exception:
-        return None
+    """The greedy plan (a seed and a fallback); None when it allocates nothing."""
+    plan = plan_greedy(s)
     return plan if plan.n_lines else None
 
 
-def _best_valid(s: Scenario, plans: list[Plan]) -> Plan | None:
-    """The plan of highest objective among those the independent checker accepts."""
-    check: Callable[[Scenario, Plan], list[Any]] | None
-    try:
-        check = importlib.import_module("nsatu.planner.check").check_plan
-    except (ImportError, AttributeError):
-        check = None
-    best: Plan | None = None
-    best_value = -np.inf
-    for plan in plans:
-        if check is not None and check(s, plan):
-            continue
-        value = objective_of(s, plan)
-        if value > best_value:
-            best, best_value = plan, value
-    return best
-
-
-# ----------------------------------------------------------------------------
-# Objective (the same formula as metrics.objective_of; kept here so the model
-# can be checked against it without the metrics module)
-
-
-def objective_of(s: Scenario, plan: Plan) -> float:
-    """FORMAT.md objective of a plan."""
-    q = plan.alloc_quantity
-    if q.shape[0] == 0:
-        return 0.0
-    r = plan.alloc_requirement
-    due = s.requirement_due_week[r]
-    unit = s.requirement_weight[r] / s.requirement_quantity[r]
-    value = float((model.value_at(unit, due, plan.alloc_week, s.lateness_half_life_weeks) * q).sum())
-    fams = np.unique(s.item_family[s.offer_item[plan.alloc_offer[q > 0]]])
-    new = fams[~s.family_in_service[fams]]
-    return value - float(s.family_cost[new].sum())
+def _passes_check(s: Scenario, plan: Plan) -> bool:
+    """The independent checker finds no violation."""
+    return not check_plan(s, plan)
 
 
 # ----------------------------------------------------------------------------
@@ -252,8 +448,20 @@ def _whole(amount: FloatArray, each: BoolArray) -> FloatArray:
     return np.where(each, np.floor(amount + 1e-6), amount)
 
 
-def plan_of_columns(s: Scenario, lp: LinearProgram, x: FloatArray, *, time_limit: float = 10.0) -> Plan:
-    """Turn model column values into a valid plan (see the module docstring)."""
+def plan_of_columns(
+    s: Scenario, lp: LinearProgram, x: FloatArray, *, time_limit: float = 10.0, decide_families: bool = True
+) -> Plan:
+    """Turn model column values into a valid plan, in exact steps:
+
+    whole shipments from a network LP with the releases fixed (a basic solution
+    is integral); first-in first-out through each queue gives each class's
+    arrival weeks; the arrived units per (pool, week) are re-assigned to the
+    requirement groups the solution used for that pool, at their true values
+    (with ``decide_families`` a small MIP that may also drop a family not
+    worth its cost; without, a transportation LP over the families the
+    solution uses, whose basic solutions are whole); groups split into
+    requirements and classes into offers, first-in first-out.
+    """
     red = lp.reduction
     horizon = red.horizon
 
@@ -288,7 +496,9 @@ def plan_of_columns(s: Scenario, lp: LinearProgram, x: FloatArray, *, time_limit
     assign = x[lp.columns("Assign")]
     a_pool, a_group, _ = lp.col_blocks["Assign"].keys
     used_pairs = np.unique(a_pool[assign > 1e-7] * red.group_quantity.shape[0] + a_group[assign > 1e-7])
-    y_node, y_group, y = _reassign(s, red, node_pool, node_week, node_supply, used_pairs, time_limit)
+    y_node, y_group, y = _reassign(
+        s, red, node_pool, node_week, node_supply, used_pairs, time_limit, decide_families
+    )
 
     # split node assignments over the node's pieces, groups over their requirements
     n_order = np.argsort(piece_node, kind="stable")
@@ -380,9 +590,11 @@ def _reassign(
     node_supply: FloatArray,
     used_pairs: IntArray,
     time_limit: float,
+    decide_families: bool = True,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Best assignment of arrived units (per pool and week) to the requirement
-    groups the model used for that pool, valued exactly, families included."""
+    groups the model used for that pool, valued exactly; with
+    ``decide_families``, whether to introduce each new family too."""
     n_groups = red.group_quantity.shape[0]
     pair_pool, pair_group = used_pairs // n_groups, used_pairs % n_groups
     # columns: node x group for every used pair of the node's pool
@@ -401,7 +613,9 @@ def _reassign(
         red.group_unit_value[col_group], red.group_due[col_group], node_week[col_node], red.half_life
     )
     fam = red.pool_family[node_pool[col_node]]
-    new = ~s.family_in_service[fam]
+    # without family decisions, every family of a used pair counts as introduced:
+    # no Introduce column, no link row, and the problem is a transportation LP
+    new = ~s.family_in_service[fam] if decide_families else np.zeros(fam.shape[0], bool)
     families = np.unique(fam[new])
     n_cols = col_node.shape[0]
     n_fam_cols = families.shape[0]
@@ -430,6 +644,8 @@ def _reassign(
     cost = np.concatenate([value, -s.family_cost[families]])
     upper = np.concatenate([red.group_quantity[col_group], np.ones(n_fam_cols)])
     integer = np.concatenate([red.pool_is_each[node_pool[col_node]], np.ones(n_fam_cols, bool)])
+    if not decide_families:
+        integer[:] = False  # basic solutions of a transportation LP with whole data are whole
     row_upper = np.concatenate([node_supply, red.group_quantity, np.zeros(links.shape[0])])
     sol = solve(
         cost,

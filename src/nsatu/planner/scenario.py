@@ -169,6 +169,62 @@ class Scenario:
         """w = 2^(5 - priority)."""
         return np.power(2.0, 5 - self.requirement_priority.astype(np.float64))
 
+    def check_shapes(self) -> None:
+        """Raise ValueError when the parallel arrays disagree in length (a scenario
+        built by hand or changed in place, not one read from files)."""
+        tables = {
+            "nation": (len(self.nation_codes), ("nation_names", "nation_nato", "nation_eu")),
+            "family": (
+                len(self.family_codes),
+                (
+                    "family_names",
+                    "family_capability",
+                    "family_in_service",
+                    "family_cost",
+                    "family_crew_per_unit",
+                    "family_existing_crews",
+                ),
+            ),
+            "item": (len(self.item_codes), ("item_family", "item_unit", "item_is_each", "item_mass_t")),
+            "requirement": (
+                len(self.requirement_ids),
+                (
+                    "requirement_capability",
+                    "requirement_quantity",
+                    "requirement_priority",
+                    "requirement_needed_by",
+                ),
+            ),
+            "offer": (
+                len(self.offer_ids),
+                (
+                    "offer_donor",
+                    "offer_item",
+                    "offer_quantity",
+                    "offer_available_from",
+                    "offer_earmark",
+                    "offer_withdrawn",
+                ),
+            ),
+            "hub": (len(self.hub_codes), ("hub_capacity_t",)),
+            "route": (len(self.route_donor), ("route_hub", "route_lead_days")),
+            "course": (
+                len(self.course_ids),
+                ("course_family", "course_seats", "course_start", "course_duration_weeks"),
+            ),
+        }
+        wrong = [
+            f"{name} has {len(getattr(self, name))} entries for {size} {table}s"
+            for table, (size, names) in tables.items()
+            for name in names
+            if len(getattr(self, name)) != size
+        ]
+        expected = (len(self.requirement_ids), len(self.family_codes))
+        if self.requirement_family_ok.shape != expected:
+            wrong.append(f"requirement_family_ok is {self.requirement_family_ok.shape}, not {expected}")
+        if wrong:
+            raise ValueError("inconsistent scenario: " + "; ".join(wrong))
+
     # ----- label look-ups -----
 
     @property

@@ -1,0 +1,176 @@
+"""The decomposition by capability, the hub relaxation and the hub scheduler."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from nsatu.planner import model
+from nsatu.planner.check import check_plan
+from nsatu.planner.decompose import fingerprint, part_of, plan_in_part, relax_hubs, split_by_capability
+from nsatu.planner.metrics import objective_of
+from nsatu.planner.optimal import plan_optimal
+from nsatu.planner.scenario import Scenario
+from nsatu.planner.schedule import crew_frontier, schedule_through_hubs
+from nsatu.planner.solve import solve
+from tests.planner.builders_optimal import ScenarioBuilder, random_scenario
+from tests.planner.strategies import scenarios
+
+
+def optimum(lp: model.LinearProgram) -> float:
+    """The exact optimum of a model (0 when it has no column)."""
+    if lp.n_cols == 0:
+        return 0.0
+    sol = solve(
+        lp.col_cost,
+        lp.col_lower,
+        lp.col_upper,
+        lp.col_integer,
+        lp.matrix,
+        lp.row_lower,
+        lp.row_upper,
+        time_limit=30,
+        gap=1e-9,
+    )
+    assert sol.status == "optimal" and sol.objective is not None
+    return sol.objective
+
+
+def compatible_lines(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (offer, requirement) pair rules 1-4 allow, with quantities within both totals."""
+    usable = model.usable_quantity(s)
+    left = s.requirement_quantity.astype(float).copy()
+    offers, requirements, quantities = [], [], []
+    for o in range(len(s.offer_ids)):
+        supply = usable[o]
+        family = s.item_family[s.offer_item[o]]
+        for r in range(len(s.requirement_ids)):
+            earmark = s.offer_earmark[o]
+            if supply <= 0 or not s.requirement_family_ok[r, family] or (earmark >= 0 and earmark != r):
+                continue
+            q = min(supply, left[r])
+            if s.item_is_each[s.offer_item[o]]:
+                q = float(np.floor(q))
+            if q > 0:
+                offers.append(o)
+                requirements.append(r)
+                quantities.append(q)
+                supply -= q
+                left[r] -= q
+    return np.array(offers, np.int64), np.array(requirements, np.int64), np.array(quantities)
+
+
+def two_capabilities() -> ScenarioBuilder:
+    b = ScenarioBuilder(horizon=10)
+    b.hub("RZE", 1e6).hub("KSC", 1e6).route("DEU", "RZE", 14).route("DEU", "KSC", 3).route("POL", "RZE", 0)
+    b.family("F16", "AIR").item("f16", "F16")
+    b.family("A155", "AMMO").item("s155", "A155", each=False, mass=0.05)
+    b.requirement("air", "AIR", 2, priority=1).requirement("ammo", "AMMO", 100, priority=2)
+    b.offer("o-air", "DEU", "f16", 2).offer("o-ammo", "POL", "s155", 50)
+    return b
+
+
+def test_a_part_holds_exactly_its_capability() -> None:
+    b = two_capabilities()
+    b.offer("o-cross", "POL", "s155", 10, earmark="air")  # earmarked for another capability's need
+    s = b.build()
+    air = part_of(s, s.capability_codes.index("AIR"))
+    ammo = part_of(s, s.capability_codes.index("AMMO"))
+    assert air.scenario.family_codes == ["F16"] and air.scenario.requirement_ids == ["air"]
+    assert air.scenario.offer_ids == ["o-air"]
+    assert ammo.scenario.offer_ids == ["o-ammo", "o-cross"]
+    # an offer earmarked for a requirement of another capability can serve nothing
+    assert ammo.scenario.offer_withdrawn.tolist() == [False, True]
+    assert ammo.scenario.offer_earmark.tolist() == [-1, -1]
+    assert [p.code for p in split_by_capability(s)] == ["AIR", "AMMO"]
+
+
+def test_relaxed_hubs_keep_each_offers_earliest_arrival() -> None:
+    s = two_capabilities().build()
+    relaxed = relax_hubs(s)
+    assert relaxed.hub_codes == ["ANY"] and np.isinf(relaxed.hub_capacity_t[0])
+    np.testing.assert_array_equal(model.earliest_weeks(relaxed)[:, 0], model.earliest_weeks(s).min(axis=1))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_parts_with_hubs_relaxed_bound_the_whole_scenario(s: Scenario) -> None:
+    """The sum of the parts' optima is an upper bound of the direct model's optimum."""
+    whole = optimum(model.build_direct(s))
+    parts = sum(optimum(model.build(p.scenario, late="relax")) for p in split_by_capability(relax_hubs(s)))
+    assert parts >= whole - 1e-6 * max(1.0, abs(whole))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_scheduled_lines_always_make_a_valid_plan(s: Scenario) -> None:
+    offers, requirements, quantities = compatible_lines(s)
+    plan = schedule_through_hubs(s, offers, requirements, quantities)
+    assert check_plan(s, plan) == []
+    shipped = np.zeros(len(s.offer_ids))
+    np.add.at(shipped, plan.alloc_offer, plan.alloc_quantity)
+    offered = np.zeros(len(s.offer_ids))
+    np.add.at(offered, offers, quantities)
+    assert np.all(shipped <= offered + 1e-9)
+
+
+def test_the_more_urgent_unit_goes_through_a_full_hub_first() -> None:
+    b = ScenarioBuilder(horizon=6)
+    b.hub("RZE", 10.0).route("DEU", "RZE", 0)
+    b.family("F16", "AIR").item("f16", "F16", mass=10.0)
+    b.requirement("later", "AIR", 1, priority=1, due=4).requirement("now", "AIR", 1, priority=5, due=0)
+    b.offer("o1", "DEU", "f16", 2)
+    s = b.build()
+    plan = schedule_through_hubs(s, np.array([0, 0]), np.array([0, 1]), np.array([1.0, 1.0]))
+    weeks = dict(zip(plan.alloc_requirement.tolist(), plan.alloc_week.tolist(), strict=True))
+    assert weeks == {1: 0, 0: 1}  # the one due now first, the other a week later and still on time
+    assert objective_of(s, plan) == pytest.approx(16.0 + 1.0)
+
+
+def test_crew_frontier_counts_courses_from_their_ready_week() -> None:
+    b = ScenarioBuilder(horizon=6)
+    b.family("F16", "AIR", crew=2.0, existing=2.0).family("A155", "AMMO").item("f16", "F16")
+    b.course("c1", "F16", 4, start=1, duration=2)  # ready in week 3
+    s = b.build()
+    frontier = crew_frontier(s)
+    assert frontier[0].tolist() == [1, 1, 1, 3, 3, 3]
+    assert np.isinf(frontier[1]).all()
+
+
+def test_fingerprint_follows_the_data() -> None:
+    s = two_capabilities().build()
+    assert fingerprint(s) == fingerprint(two_capabilities().build())
+    changed = dataclasses.replace(s, offer_quantity=s.offer_quantity.copy())
+    changed.offer_quantity[1] = 40.0
+    before = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(s))]
+    after = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(changed))]
+    assert before[0] == after[0]  # AIR did not change
+    assert before[1] != after[1]
+
+
+def test_a_warm_re_plan_keeps_the_capabilities_that_did_not_change() -> None:
+    s = random_scenario(3, requirements=14, offers=30, horizon=10)
+    first = plan_optimal(s, time_limit=20, gap=1e-6)
+    changed = dataclasses.replace(s, offer_quantity=s.offer_quantity.copy())
+    ammo = next(o for o in range(len(s.offer_ids)) if s.item_codes[s.offer_item[o]] == "s155")
+    changed.offer_quantity[ammo] /= 2
+    again = plan_optimal(changed, time_limit=20, gap=1e-6, warm_start=first)
+    cold = plan_optimal(changed, time_limit=20, gap=1e-6)
+    status = {p["capability"]: p["status"] for p in again.metrics["parts"]}  # type: ignore[union-attr]
+    assert status["AIR"] == "kept" and status["ART"] == "kept" and status["AMMO"] != "kept"
+    assert check_plan(changed, again) == []
+    assert again.bound is not None and cold.bound is not None
+    assert objective_of(changed, again) == pytest.approx(objective_of(changed, cold), rel=1e-5)
+    assert again.bound == pytest.approx(cold.bound, rel=1e-5)
+
+
+def test_plan_in_part_keeps_only_the_parts_lines() -> None:
+    s = two_capabilities().build()
+    plan = plan_optimal(s, time_limit=10)
+    ammo = part_of(s, s.capability_codes.index("AMMO"))
+    inside = plan_in_part(ammo, plan)
+    assert inside.n_lines == int((plan.alloc_offer == 1).sum()) > 0
+    assert set(inside.alloc_offer.tolist()) == {0} and set(inside.alloc_hub.tolist()) == {0}

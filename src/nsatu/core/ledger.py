@@ -71,32 +71,64 @@ def event_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """One event to append: what was done to which object, and what it records."""
+
+    action: str
+    object_type: str
+    object_id: object = ""
+    payload: Any = None
+
+
 def append_event(
     *, actor: Actor, action: str, object_type: str, object_id: object = "", payload: Any = None
 ) -> Event:
     """Append one event. Must run inside the transaction that makes the change."""
+    (event,) = append_events(
+        [NewEvent(action=action, object_type=object_type, object_id=object_id, payload=payload)], actor=actor
+    )
+    return event
+
+
+def append_events(events: Iterable[NewEvent], *, actor: Actor) -> list[Event]:
+    """Append events in order, chained as one-by-one appends would chain them.
+
+    Takes the ledger head's lock once and inserts all events in one statement
+    (or a few, for very many), so a bulk change costs a fixed number of
+    queries. Must run inside the transaction that makes the change.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger events must be written inside the transaction of the change")
+    pending = list(events)
+    if not pending:
+        return []
     head, _ = LedgerHead.objects.select_for_update().get_or_create(singleton=1)
     actor_name, nation = actor_identity(actor)
-    # Normalise through JSON so the stored payload hashes the same after a round trip.
-    clean_payload = json.loads(canonical_json(payload if payload is not None else {}))
     now = timezone.now()
-    fields = {
-        "seq": head.seq + 1,
-        "time": now,
-        "actor": actor_name,
-        "nation": nation,
-        "action": action,
-        "object_type": object_type,
-        "object_id": str(object_id),
-        "payload": clean_payload,
-    }
-    digest = event_hash(prev_hash=head.hash, **fields)
-    event = Event.objects.create(prev_hash=head.hash, hash=digest, **fields)
-    head.seq, head.hash = event.seq, digest
+    seq, prev_hash = head.seq, head.hash
+    rows: list[Event] = []
+    for item in pending:
+        seq += 1
+        # Normalise through JSON so the stored payload hashes the same after a round trip.
+        payload = json.loads(canonical_json(item.payload if item.payload is not None else {}))
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "time": now,
+            "actor": actor_name,
+            "nation": nation,
+            "action": item.action,
+            "object_type": item.object_type,
+            "object_id": str(item.object_id),
+            "payload": payload,
+        }
+        digest = event_hash(prev_hash=prev_hash, **fields)
+        rows.append(Event(prev_hash=prev_hash, hash=digest, **fields))
+        prev_hash = digest
+    created = Event.objects.bulk_create(rows)
+    head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash"])
-    return event
+    return created
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from nsatu.core.actors import Actor, actor_identity
-from nsatu.core.ledger import append_event
-from nsatu.core.services import create_record, update_record
+from nsatu.core.ledger import NewEvent, append_event, append_events
+from nsatu.core.services import create_record, update_record, update_records
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planning.models import PlanningSettings, PlanRun, RunStatus
 
@@ -115,23 +115,30 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
                 f"plan run {run.pk} uses offers that are no longer available ({codes}): "
                 "plan again and approve the new run"
             )
-        for line in lines:
-            append_event(
-                actor=actor,
-                action="commit",
-                object_type="planning.allocation",
-                object_id=line.pk,
-                payload={
-                    "run": run.pk,
-                    "offer": line.offer.code,
-                    "requirement": line.requirement.code,
-                    "hub": line.hub.code,
-                    "quantity": line.quantity,
-                    "arrival_week": line.arrival_week,
-                },
-            )
-        for offer in Offer.objects.filter(pk__in=offer_ids).order_by("code"):
-            update_record(offer, actor=actor, action="allocate", status=OfferStatus.ALLOCATED)
+        append_events(
+            [
+                NewEvent(
+                    action="commit",
+                    object_type="planning.allocation",
+                    object_id=line.pk,
+                    payload={
+                        "run": run.pk,
+                        "offer": line.offer.code,
+                        "requirement": line.requirement.code,
+                        "hub": line.hub.code,
+                        "quantity": line.quantity,
+                        "arrival_week": line.arrival_week,
+                    },
+                )
+                for line in lines
+            ],
+            actor=actor,
+        )
+        update_records(
+            [(offer, {"status": OfferStatus.ALLOCATED}) for offer in sorted(locked, key=lambda o: o.code)],
+            actor=actor,
+            action="allocate",
+        )
         name, _nation = actor_identity(actor)
         run.approved_at, run.approved_by = timezone.now(), name
         run.save(update_fields=["approved_at", "approved_by"])

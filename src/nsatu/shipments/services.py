@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from nsatu.catalog.models import ItemType
 from nsatu.core.actors import Actor, SystemActor, actor_identity
 from nsatu.core.choices import Role
 from nsatu.core.ledger import append_event
-from nsatu.core.services import ConflictError, create_record, snapshot, update_record
+from nsatu.core.services import ConflictError, create_record, create_records, snapshot, update_record
 from nsatu.logistics.models import Route
 from nsatu.planning.models import Allocation, PlanningSettings, PlanRun
 from nsatu.shipments.choices import NEXT_STATE, DiscrepancyKind, LegKind, ShipmentState
@@ -166,38 +166,46 @@ def _leg(shipment: Shipment, kind: str) -> Leg:
 # --- creation -------------------------------------------------------------------------------------
 
 
-def _lead_days(allocation: Allocation) -> int:
-    route = Route.objects.filter(donor_id=allocation.offer.donor_id, hub_id=allocation.hub_id).first()
-    return route.lead_time_days if route else DEFAULT_LEAD_DAYS
+def _lead_days(lines: Sequence[Allocation]) -> dict[tuple[int, int], int]:
+    """Door-to-door lead days of each (donor, hub) the lines use, from one query over routes."""
+    donors = {line.offer.donor_id for line in lines}
+    hubs = {line.hub_id for line in lines}
+    days: dict[tuple[int, int], int] = {}
+    for route in Route.objects.filter(donor_id__in=donors, hub_id__in=hubs):
+        days.setdefault((route.donor_id, route.hub_id), route.lead_time_days)
+    return days
 
 
-def _create_legs(shipment: Shipment, *, lead_days: int) -> None:
+def _legs(shipment: Shipment, *, lead_days: int) -> list[Leg]:
     """Donor -> hub over the first half of the lead time, hub -> recipient over the rest."""
     arrival = shipment.planned_arrival
     departure = arrival - dt.timedelta(days=lead_days)
     at_hub = departure + dt.timedelta(days=lead_days // 2)
-    Leg.objects.create(
-        shipment=shipment,
-        kind=LegKind.TO_HUB,
-        origin=shipment.donor.name,
-        destination=shipment.hub.name,
-        planned_departure=departure,
-        planned_arrival=at_hub,
-    )
-    Leg.objects.create(
-        shipment=shipment,
-        kind=LegKind.TO_RECIPIENT,
-        origin=shipment.hub.name,
-        destination=shipment.recipient.name,
-        planned_departure=at_hub,
-        planned_arrival=arrival,
-    )
+    return [
+        Leg(
+            shipment=shipment,
+            kind=LegKind.TO_HUB,
+            origin=shipment.donor.name,
+            destination=shipment.hub.name,
+            planned_departure=departure,
+            planned_arrival=at_hub,
+        ),
+        Leg(
+            shipment=shipment,
+            kind=LegKind.TO_RECIPIENT,
+            origin=shipment.hub.name,
+            destination=shipment.recipient.name,
+            planned_departure=at_hub,
+            planned_arrival=arrival,
+        ),
+    ]
 
 
 def create_shipments_for_run(run: PlanRun, *, actor: Actor) -> list[Shipment]:
     """Turn each allocation of an approved run into a planned shipment with its two legs.
 
-    Idempotent: allocations that already have shipments are left alone.
+    Idempotent: allocations that already have shipments are left alone. The
+    queries do not grow with the number of allocations.
     """
     with transaction.atomic():
         run = PlanRun.objects.select_for_update().get(pk=run.pk)
@@ -207,39 +215,51 @@ def create_shipments_for_run(run: PlanRun, *, actor: Actor) -> list[Shipment]:
                 % {"run": run.pk}
             )
         start = scenario_start()
-        lines = (
+        lines = list(
             run.allocations.filter(shipments__isnull=True)
             .select_related("offer__donor", "offer__item_type", "requirement__recipient", "hub")
+            .prefetch_related("offer__releasable_to")
             .order_by("pk")
         )
-        created: list[Shipment] = []
-        for line in lines:
-            offer = line.offer
-            shipment = create_record(
-                Shipment,
-                actor=actor,
-                m2m={"releasable_to": list(offer.releasable_to.all())},
-                code=f"SHP-{line.pk:06d}",
-                allocation=line,
-                offer=offer,
-                donor=offer.donor,
-                recipient=line.requirement.recipient,
-                hub=line.hub,
-                item_type=offer.item_type,
-                quantity=line.quantity,
-                planned_arrival=arrival_date(line.arrival_week, start),
-                releasability=offer.releasability,
-            )
-            _create_legs(shipment, lead_days=_lead_days(line))
-            created.append(shipment)
-        if created:
-            append_event(
-                actor=actor,
-                action="create_shipments",
-                object_type="planning.planrun",
-                object_id=run.pk,
-                payload={"shipments": [s.code for s in created]},
-            )
+        if not lines:
+            return []
+        created = create_records(
+            Shipment,
+            [
+                {
+                    "code": f"SHP-{line.pk:06d}",
+                    "allocation": line,
+                    "offer": line.offer,
+                    "donor": line.offer.donor,
+                    "recipient": line.requirement.recipient,
+                    "hub": line.hub,
+                    "item_type": line.offer.item_type,
+                    "quantity": line.quantity,
+                    "planned_arrival": arrival_date(line.arrival_week, start),
+                    "releasability": line.offer.releasability,
+                    "releasable_to": list(line.offer.releasable_to.all()),
+                }
+                for line in lines
+            ],
+            actor=actor,
+        )
+        lead_days = _lead_days(lines)
+        Leg.objects.bulk_create(
+            [
+                leg
+                for line, shipment in zip(lines, created, strict=True)
+                for leg in _legs(
+                    shipment, lead_days=lead_days.get((line.offer.donor_id, line.hub_id), DEFAULT_LEAD_DAYS)
+                )
+            ]
+        )
+        append_event(
+            actor=actor,
+            action="create_shipments",
+            object_type="planning.planrun",
+            object_id=run.pk,
+            payload={"shipments": [s.code for s in created]},
+        )
     return created
 
 

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Family
 from nsatu.core.actors import Actor
 from nsatu.core.ledger import append_event
-from nsatu.core.services import create_record, delete_record, update_record
+from nsatu.core.services import create_record, create_records, delete_record, update_record, update_records
 from nsatu.nations.models import Nation
 from nsatu.planning.models import PlanRun
 from nsatu.training.models import Cohort, Course
@@ -117,24 +118,40 @@ def graduate_cohort(cohort: Cohort, *, actor: Actor, graduates: float, on: dt.da
 def set_cohort_targets_for_run(run: PlanRun, *, actor: Actor) -> list[Cohort]:
     """Make an approved plan's seat use the target of each course's next open cohort.
 
-    A course without an open (not graduated) cohort gets one on the course's dates.
+    A course without an open (not graduated) cohort gets one on the course's
+    dates. The queries do not grow with the number of courses.
     """
     with transaction.atomic():
-        changed: list[Cohort] = []
-        for use in run.seat_uses.select_related("course").order_by("course__start", "course__code"):
-            course = use.course
-            cohort = course.cohorts.filter(graduates__isnull=True).order_by("start", "pk").first()
-            if cohort is None:
-                cohort = create_cohort(course, actor=actor)
-            changed.append(
-                update_record(
-                    cohort,
-                    actor=actor,
-                    action="set_target",
-                    target_seats=use.seats_used,
-                    target_run=run,
-                )
+        uses = list(run.seat_uses.select_related("course").order_by("course__start", "course__code"))
+        courses = [use.course for use in uses]
+        open_cohorts: dict[int, Cohort] = {}
+        for cohort in Cohort.objects.filter(course__in=courses, graduates__isnull=True).order_by(
+            "start", "pk"
+        ):
+            open_cohorts.setdefault(cohort.course_id, cohort)
+        missing = [course for course in courses if course.pk not in open_cohorts]
+        if missing:
+            counts: dict[int, int] = dict(
+                Cohort.objects.filter(course__in=missing)
+                .order_by()
+                .values_list("course")
+                .annotate(n=Count("pk"))
+                .values_list("course", "n")
             )
+            opened = create_records(
+                Cohort,
+                [_first_cohort_row(course, counts.get(course.pk, 0)) for course in missing],
+                actor=actor,
+            )
+            open_cohorts.update((cohort.course_id, cohort) for cohort in opened)
+        changed = update_records(
+            [
+                (open_cohorts[use.course_id], {"target_seats": use.seats_used, "target_run": run})
+                for use in uses
+            ],
+            actor=actor,
+            action="set_target",
+        )
         append_event(
             actor=actor,
             action="set_cohort_targets",
@@ -143,3 +160,15 @@ def set_cohort_targets_for_run(run: PlanRun, *, actor: Actor) -> list[Cohort]:
             payload={"cohorts": {c.code: c.target_seats for c in changed}},
         )
     return changed
+
+
+def _first_cohort_row(course: Course, cohorts_so_far: int) -> dict[str, Any]:
+    """The fields ``create_cohort`` gives a course's next cohort by default."""
+    return {
+        "code": f"{course.code}-C{cohorts_so_far + 1}",
+        "course": course,
+        "start": course.start,
+        "end": course_end(course),
+        "seats_offered": course.seats,
+        "seats_filled": 0,
+    }

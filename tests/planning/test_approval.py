@@ -146,7 +146,7 @@ def test_progress_fragment_polls_while_running(world: Any) -> None:
         heartbeat=timezone.now(),
     )
     html = client_for(world.users["coordinator"]).get(f"/plans/{run.pk}/progress/").content.decode()
-    assert 'hx-trigger="every 1s"' in html and "<progress" in html and "solve" in html
+    assert 'hx-trigger="every 1s"' in html and "<progress" in html and "solving" in html
 
 
 def test_compare_two_runs(world: Any, finished_run: PlanRun) -> None:

@@ -98,7 +98,7 @@ def test_offer_to_plan_to_approval(
     page.get_by_role("button", name="Check the file").click()
     screenshot(page, "flow-2-donor-upload-preview")
     page.get_by_role("button", name="Confirm 1 offer").click()
-    page.get_by_text("1 offers imported.").wait_for()
+    page.get_by_text("1 offer imported.").wait_for()
     assert Offer.objects.filter(code__in=["O-WEB-1", "O-UPLOAD-1"]).count() == 2
 
     # Leadership's dashboard before any plan.

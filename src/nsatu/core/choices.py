@@ -1,6 +1,7 @@
 """Vocabularies shared by every app."""
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,3 +26,12 @@ class Releasability(models.TextChoices):
     COALITION = "coalition", _("Coalition (members of a coalition for the capability)")
     NATIONS = "nations", _("Listed nations")
     COMMAND_ONLY = "command-only", _("Command only")
+
+
+# The marking as a table cell shows it: short, in the reader's language (exports keep the code).
+RELEASABILITY_SHORT: dict[str, Promise] = {
+    Releasability.PUBLIC: _("public"),
+    Releasability.COALITION: _("coalition"),
+    Releasability.NATIONS: _("listed nations"),
+    Releasability.COMMAND_ONLY: _("command only"),
+}

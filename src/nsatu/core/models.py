@@ -7,7 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from nsatu.core.choices import Releasability
+from nsatu.core.choices import RELEASABILITY_SHORT, Releasability
 
 GENESIS_HASH = "0" * 64
 
@@ -42,6 +42,11 @@ class ReleasableModel(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def releasability_label(self) -> str:
+        """The marking in a few words of the reader's language."""
+        return str(RELEASABILITY_SHORT.get(self.releasability, self.releasability))
 
 
 class Event(models.Model):

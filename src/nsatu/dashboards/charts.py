@@ -303,6 +303,14 @@ def _layout(**extra: Any) -> dict[str, Any]:
     return layout
 
 
+def _date_axis(title: str) -> dict[str, Any]:
+    # plotly.js draws month names in English; Ukrainian readers get numeric dates (31.12.2027).
+    axis: dict[str, Any] = {"title": {"text": title}, "type": "date"}
+    if (get_language() or "en").startswith("uk"):
+        axis.update(tickformat="%d.%m.%Y", hoverformat="%d.%m.%Y")
+    return axis
+
+
 def fulfilment_figure(data: Fulfilment, start: dt.date) -> Figure:
     x = [week_start(start, w).isoformat() for w in data.weeks]
     traces = [
@@ -319,7 +327,7 @@ def fulfilment_figure(data: Fulfilment, start: dt.date) -> Figure:
     return {
         "data": traces,
         "layout": _layout(
-            xaxis={"title": {"text": _("Week of arrival")}, "type": "date"},
+            xaxis=_date_axis(_("Week of arrival")),
             yaxis={
                 "title": {"text": _("Share of required quantity")},
                 "tickformat": ".0%",
@@ -451,7 +459,7 @@ def arrivals_figure(rows: list[HubWeeks], start: dt.date) -> Figure:
         "data": traces,
         "layout": _layout(
             barmode="group",
-            xaxis={"title": {"text": _("Week of arrival")}, "type": "date"},
+            xaxis=_date_axis(_("Week of arrival")),
             yaxis={"title": {"text": _("Tonnes per week")}},
         ),
     }

@@ -48,6 +48,8 @@ class Column:
     cell: Callable[[Any], Any]
     sort: Sequence[str] = ()  # order_by fields; empty = not sortable
     key: str = ""
+    # How the page shows the cell, when not as the export writes it (a marking's words, not its code).
+    show: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,10 @@ def apply(spec: ListSpec, user: Any, query: QueryDict) -> AppliedList:
     return AppliedList(spec, queryset.distinct() if text else queryset, values, sort)
 
 
-def rows(spec: ListSpec, objects: Iterable[Any]) -> Iterator[list[Any]]:
+def rows(spec: ListSpec, objects: Iterable[Any], *, for_page: bool = False) -> Iterator[list[Any]]:
     """The cells of ``objects`` (a page, or the whole queryset for an export)."""
     for obj in objects:
-        yield [column.cell(obj) for column in spec.columns]
+        yield [(column.show if for_page and column.show else column.cell)(obj) for column in spec.columns]
 
 
 # --- choices ------------------------------------------------------------------
@@ -188,7 +190,7 @@ REQUIREMENTS = ListSpec(
         Column(_("Priority"), lambda r: r.priority, ("priority", "needed_by", "code"), "priority"),
         Column(_("Needed by"), lambda r: r.needed_by, ("needed_by", "priority", "code"), "needed_by"),
         Column(_("Status"), lambda r: r.get_status_display(), ("status", "code"), "status"),
-        Column(_("Releasability"), lambda r: r.releasability),
+        Column(_("Releasability"), lambda r: r.releasability, show=lambda r: r.releasability_label),
     ],
     filters=[
         Filter("capability", _("Capability"), "capability__code", _capabilities),
@@ -218,7 +220,7 @@ OFFERS = ListSpec(
         Column(_("Available from"), lambda o: o.available_from, ("available_from", "code"), "available_from"),
         Column(_("Status"), lambda o: o.get_status_display(), ("status", "code"), "status"),
         Column(_("Earmark"), lambda o: o.earmark_code or ""),
-        Column(_("Releasability"), lambda o: o.releasability),
+        Column(_("Releasability"), lambda o: o.releasability, show=lambda o: o.releasability_label),
     ],
     filters=[
         Filter("capability", _("Capability"), "item_type__family__capability__code", _capabilities),

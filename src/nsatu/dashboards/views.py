@@ -10,11 +10,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from nsatu.core.exports import FORMATS, export_response
 from nsatu.core.ledger import verify_ledger
+from nsatu.core.tables import display_value
 from nsatu.dashboards import audit, charts
 from nsatu.dashboards.lists import SPECS, ListSpec, apply, rows
 from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
@@ -98,13 +98,6 @@ def _spec(request: HttpRequest, name: str) -> ListSpec:
     return spec
 
 
-def _display(value: Any) -> Any:
-    # The page shows yes/no in the reader's language; exports keep real booleans.
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return "" if value is None else value
-
-
 @login_required
 @require_GET
 def list_page(request: HttpRequest, name: str) -> HttpResponse:
@@ -131,7 +124,7 @@ def list_page(request: HttpRequest, name: str) -> HttpResponse:
         "spec": spec,
         "headers": headers,
         "page": page,
-        "rows": [[_display(v) for v in row] for row in rows(spec, page)],
+        "rows": [[display_value(v) for v in row] for row in rows(spec, page, for_page=True)],
         "filters": [
             {"filter": f, "choices": f.choices(), "value": applied.values.get(f.param, "")}
             for f in spec.filters

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.catalog.models import Capability
 from nsatu.core.actors import request_actor
@@ -23,6 +24,13 @@ SORTS = {
     "capability": ("capability__code", "priority", "code"),
     "quantity": ("-quantity", "code"),
     "id": ("code",),
+}
+SORT_LABELS = {
+    "priority": _("priority"),
+    "needed_by": _("needed by"),
+    "capability": _("capability"),
+    "quantity": _("quantity (largest first)"),
+    "id": _("id"),
 }
 EDIT_ROLES = {Role.RECIPIENT, Role.COORDINATOR}
 
@@ -65,7 +73,7 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
         },
         "query": query.urlencode(),
-        "sorts": [(key, key.replace("_", " ")) for key in SORTS],
+        "sorts": [(key, SORT_LABELS[key]) for key in SORTS],
     }
     return render(request, "needs/list.html", context)
 

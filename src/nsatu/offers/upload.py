@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from nsatu.catalog.models import ItemType
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
@@ -63,23 +65,32 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
     """Check an uploaded offers file for one donor; nothing is written here."""
     result = UploadResult()
     if len(content) > MAX_UPLOAD_BYTES:
-        result.errors.append(f"{name}: the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        result.errors.append(
+            _("%(file)s: the file is larger than %(mb)s MB")
+            % {"file": name, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
         return result
     if not name.lower().endswith((".xlsx", ".csv")):
-        result.errors.append(f"{name}: upload a .xlsx workbook or a .csv file")
+        result.errors.append(_("%(file)s: upload a .xlsx workbook or a .csv file") % {"file": name})
         return result
     try:
         sheet, table = _sheet_rows(name, content)
     except Exception as exc:  # a corrupt workbook or undecodable text
-        result.errors.append(f"{name}: cannot be read ({exc.__class__.__name__}: {exc})")
+        result.errors.append(
+            _("%(file)s: cannot be read (%(error)s)")
+            % {"file": name, "error": f"{exc.__class__.__name__}: {exc}"}
+        )
         return result
     if not table or not any(_text(c) for c in table[0]):
-        result.errors.append(f"{sheet}: the file is empty")
+        result.errors.append(_("%(sheet)s: the file is empty") % {"sheet": sheet})
         return result
     header = [_text(c).lower() for c in table[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        result.errors.append(f"{sheet}, row 1: missing column(s) {', '.join(missing)}")
+        result.errors.append(
+            _("%(sheet)s, row 1: missing column(s) %(columns)s")
+            % {"sheet": sheet, "columns": ", ".join(missing)}
+        )
         return result
     items = {t.code: t for t in ItemType.objects.all()}
     requirements = {r.code: r for r in Requirement.objects.all()}
@@ -90,42 +101,60 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
         cells = {header[i]: raw[i] for i in range(min(len(header), len(raw)))}
         if not any(_text(v) for v in cells.values()):
             continue
-        where = f"{sheet}, row {number}"
+        where = _("%(sheet)s, row %(row)s") % {"sheet": sheet, "row": number}
         code = _text(cells.get("id"))
         problems: list[str] = []
         if not code:
-            problems.append(f"{where}, column id: empty")
+            problems.append(_("%(where)s, column id: empty") % {"where": where})
         elif code in seen:
-            problems.append(f"{where}, column id: duplicate id {code}")
+            problems.append(_("%(where)s, column id: duplicate id %(id)s") % {"where": where, "id": code})
         elif code in others:
-            problems.append(f"{where}, column id: {code} is another nation's offer")
+            problems.append(
+                _("%(where)s, column id: %(id)s is another nation's offer") % {"where": where, "id": code}
+            )
         seen.add(code)
         item = items.get(_text(cells.get("item_type")))
         if item is None:
-            problems.append(f"{where}, column item_type: unknown item type {_text(cells.get('item_type'))!r}")
+            problems.append(
+                _("%(where)s, column item_type: unknown item type %(value)r")
+                % {"where": where, "value": _text(cells.get("item_type"))}
+            )
         try:
             quantity = float(cells.get("quantity"))  # type: ignore[arg-type]
             if quantity <= 0:
-                problems.append(f"{where}, column quantity: must be greater than zero")
+                problems.append(_("%(where)s, column quantity: must be greater than zero") % {"where": where})
             elif item is not None and item.unit == "each" and not quantity.is_integer():
-                problems.append(f"{where}, column quantity: {item.code} is counted in whole units")
+                problems.append(
+                    _("%(where)s, column quantity: %(item)s is counted in whole units")
+                    % {"where": where, "item": item.code}
+                )
         except (TypeError, ValueError):
             quantity = 0.0
-            problems.append(f"{where}, column quantity: not a number ({_text(cells.get('quantity'))!r})")
+            problems.append(
+                _("%(where)s, column quantity: not a number (%(value)r)")
+                % {"where": where, "value": _text(cells.get("quantity"))}
+            )
         try:
             available = _date(cells.get("available_from"))
         except ValueError:
             available = dt.date.min
             problems.append(
-                f"{where}, column available_from: not a date ({_text(cells.get('available_from'))!r})"
+                _("%(where)s, column available_from: not a date (%(value)r)")
+                % {"where": where, "value": _text(cells.get("available_from"))}
             )
         earmark_code = _text(cells.get("earmark"))
         earmark = requirements.get(earmark_code) if earmark_code else None
         if earmark_code and earmark is None:
-            problems.append(f"{where}, column earmark: unknown requirement {earmark_code!r}")
+            problems.append(
+                _("%(where)s, column earmark: unknown requirement %(value)r")
+                % {"where": where, "value": earmark_code}
+            )
         status = _text(cells.get("status")).lower() or "offered"
         if status not in ("offered", "withdrawn"):
-            problems.append(f"{where}, column status: must be offered or withdrawn, not {status!r}")
+            problems.append(
+                _("%(where)s, column status: must be offered or withdrawn, not %(value)r")
+                % {"where": where, "value": status}
+            )
         if problems:
             result.errors.extend(problems)
             continue
@@ -134,5 +163,5 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
             OfferRow(code, item, quantity, available, earmark, status == "withdrawn", exists=code in mine)
         )
     if not result.rows and not result.errors:
-        result.errors.append(f"{sheet}: no offer rows")
+        result.errors.append(_("%(sheet)s: no offer rows") % {"sheet": sheet})
     return result

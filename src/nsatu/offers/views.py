@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
@@ -43,7 +44,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
             (_("Quantity"), lambda o: o.quantity),
             (_("Available from"), lambda o: o.available_from),
             (_("Status"), lambda o: o.get_status_display()),
-            (_("Releasability"), lambda o: o.releasability),
+            (_("Releasability"), lambda o: o.releasability_label),
         ],
     )
 
@@ -230,5 +231,9 @@ def _confirm_upload(request: HttpRequest, nation: Any) -> HttpResponse:
                 create_offer(actor=request_actor(request), code=row.code, donor=nation, **fields)
     path.unlink(missing_ok=True)
     del request.session["offer_upload"]
-    messages.success(request, _("%(n)s offers imported.") % {"n": len(result.rows)})
+    imported = len(result.rows)
+    messages.success(
+        request,
+        ngettext("%(n)s offer imported.", "%(n)s offers imported.", imported) % {"n": imported},
+    )
     return redirect("my-offers")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
 
@@ -42,10 +43,37 @@ class PlanningSettings(TrackedModel):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+# The planning methods (planner/methods.py) as pages name them; a method not listed is shown as is.
+METHOD_LABELS = {
+    "optimal": _("optimal"),
+    "greedy": _("greedy"),
+    "country": _("country by country"),
+    "robust": _("robust"),
+}
+
+
+def method_label(method: str) -> str:
+    """A planning method's name in the reader's language."""
+    return str(METHOD_LABELS.get(method, method))
+
+
+# What the progress box says of the phase the worker reports (planner/progress.py);
+# a phase not listed here is shown as reported.
+PHASE_LABELS = {
+    "read": _("reading the scenario"),
+    "normal": _("planning the normal plan"),
+    "build": _("building the model"),
+    "presolve": _("presolving"),
+    "solve": _("solving"),
+    "repair": _("turning the solution into a plan"),
+    "done": _("done"),
+}
 
 
 class PlanRun(TrackedModel):
@@ -81,6 +109,15 @@ class PlanRun(TrackedModel):
 
     def __str__(self) -> str:
         return f"plan run {self.pk} ({self.method}, {self.status})"
+
+    @property
+    def method_label(self) -> str:
+        return method_label(self.method)
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in the reader's language."""
+        return str(PHASE_LABELS.get(self.phase, self.phase))
 
     @property
     def gap_percent(self) -> float | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,9 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
@@ -23,18 +27,31 @@ from nsatu.core.releasability import releasable
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
-from nsatu.planning.models import Allocation, PlanRun
+from nsatu.planning.models import Allocation, PlanRun, method_label
 from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
 
+# Lazy: the labels are read per request, in the reader's language.
 FIGURES = [
-    ("objective", _("Objective")),
-    ("bound", _("Proven bound")),
-    ("gap", _("Gap")),
-    ("pwf", _("Priority-weighted fulfilment")),
-    ("on_time_share", _("On-time share")),
-    ("new_families", _("New families")),
-    ("solve_seconds", _("Seconds")),
+    ("objective", gettext_lazy("Objective")),
+    ("bound", gettext_lazy("Proven bound")),
+    ("gap", gettext_lazy("Gap")),
+    ("pwf", gettext_lazy("Priority-weighted fulfilment")),
+    ("on_time_share", gettext_lazy("On-time share")),
+    ("new_families", gettext_lazy("New families")),
+    ("solve_seconds", gettext_lazy("Seconds")),
 ]
+SHARES = ("pwf", "on_time_share", "gap")
+
+
+def _figure(key: str, value: float) -> str:
+    """A figure in the reader's locale: shares as percentages, the rest to four significant digits."""
+    if not math.isfinite(value):
+        return str(value)
+    if key in SHARES:
+        return _("%(percent)s%%") % {
+            "percent": number_format(value * 100, 2, use_l10n=True, force_grouping=True)
+        }
+    return number_format(Decimal(f"{value:.4g}"), use_l10n=True, force_grouping=True)
 
 
 def _require_coordinator(request: HttpRequest) -> None:
@@ -57,7 +74,7 @@ def _figure_rows(columns: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
             if key == "new_families" and isinstance(value, list):
                 value = f"{len(value)}: {', '.join(value)}" if value else "0"
             elif isinstance(value, float):
-                value = f"{value:.4g}" if key not in ("pwf", "on_time_share", "gap") else f"{value:.2%}"
+                value = _figure(key, value)
             cells.append("" if value is None else value)
         rows.append(cells)
     return rows
@@ -113,7 +130,7 @@ def plan_run(request: HttpRequest, run_id: int) -> HttpResponse:
     columns = [(run.method, {**run.metrics, "bound": run.bound}), *sorted(baselines.items())]
     context = {
         "run": run,
-        "figure_heads": [name for name, _m in columns],
+        "figure_heads": [method_label(name) for name, _m in columns],
         "figures": _figure_rows(columns),
         "lines": Paginator(lines, 50).get_page(request.GET.get("page")),
         "filters": {"requirement": requirement, "offer": offer},
@@ -159,7 +176,7 @@ def plan_compare(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         run_a = get_object_or_404(PlanRun, pk=form.cleaned_data["a"])
         run_b = get_object_or_404(PlanRun, pk=form.cleaned_data["b"])
-        context["heads"] = [f"#{run_a.pk} {run_a.method}", f"#{run_b.pk} {run_b.method}"]
+        context["heads"] = [f"#{r.pk} {r.method_label}" for r in (run_a, run_b)]
         context["figures"] = _figure_rows(
             [(str(r.pk), {**r.metrics, "bound": r.bound}) for r in (run_a, run_b)]
         )

@@ -26,6 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.releasability import releasable
 from nsatu.nations.models import Agreement
@@ -36,6 +38,12 @@ from nsatu.shipments.models import ItemValue, Shipment
 
 CENT = Decimal("0.01")
 STAGES = ("pledged", "committed", "shipped", "received")
+STAGE_LABELS = {
+    "pledged": _("pledged"),
+    "committed": _("committed"),
+    "shipped": _("shipped"),
+    "received": _("received"),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,14 @@ class Entry:
     value: Decimal | None
     currency: str
     offer: str = ""
+    # For the page: the shipment's or offer's code and the item's name (the description is IATI's text).
+    code: str = ""
+    item: str = ""
+
+    @property
+    def stage_label(self) -> str:
+        """The stage in the reader's language."""
+        return str(STAGE_LABELS.get(self.stage, self.stage))
 
 
 @dataclass
@@ -73,7 +89,11 @@ class StageSum:
 
     @property
     def value_text(self) -> str:
-        return "; ".join(f"{amount:,.2f} {cur}" for cur, amount in sorted(self.value.items()))
+        """The values per currency, in the reader's locale (1,234.50 EUR; 1 234,50 EUR)."""
+        return "; ".join(
+            f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} {cur}"
+            for cur, amount in sorted(self.value.items())
+        )
 
 
 @dataclass
@@ -178,6 +198,8 @@ def aid_chains(
                 "date": approved.date(),
                 "ref": f"offer-{offer.code}",
                 "description": f"{offer.code}: {units:g} x {offer.item_type.name}",
+                "code": offer.code,
+                "item": offer.item_type.name,
                 "units": units,
                 "value": value,
                 "currency": currency,
@@ -197,6 +219,8 @@ def aid_chains(
                 "date": shipment.dispatched_on,
                 "ref": f"shipment-{shipment.code}",
                 "description": f"{shipment.code}: {shipment.quantity:g} x {shipment.item_type.name}",
+                "code": shipment.code,
+                "item": shipment.item_type.name,
                 "units": shipment.quantity,
                 "value": value,
                 "currency": currency,
@@ -213,6 +237,8 @@ def aid_chains(
                     "date": shipment.received_on,
                     "ref": f"receipt-{shipment.code}",
                     "description": f"{shipment.code} received: {units:g} x {shipment.item_type.name}",
+                    "code": shipment.code,
+                    "item": shipment.item_type.name,
                     "units": units,
                     "value": value,
                     "currency": currency,

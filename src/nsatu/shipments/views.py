@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
@@ -322,6 +323,11 @@ def create_for_run(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(n)s shipments planned for plan run %(run)s.") % {"n": len(created), "run": run.pk},
+            ngettext(
+                "%(n)s shipment planned for plan run %(run)s.",
+                "%(n)s shipments planned for plan run %(run)s.",
+                len(created),
+            )
+            % {"n": len(created), "run": run.pk},
         )
     return redirect(reverse("shipment-list"))

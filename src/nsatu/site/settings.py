@@ -136,6 +136,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lockout page in the reader's language (django-axes ships no Ukrainian).
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 
 # No inline script anywhere: every script is a file served from the project.
 CONTENT_SECURITY_POLICY = {
@@ -165,6 +167,8 @@ NSATU_PLAN_HEARTBEAT_SECONDS = float(os.environ.get("NSATU_PLAN_HEARTBEAT_SECOND
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("uk", "Українська")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Our few changes to Django's locale formats (Ukrainian dates); numbers and dates follow the reader's locale.
+FORMAT_MODULE_PATH = ["nsatu.site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

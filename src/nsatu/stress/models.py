@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
 
 
 class StressKind(models.TextChoices):
-    WITHDRAWAL = "withdrawal", "Donor withdrawal"
-    DELAYS = "delays", "Lead-time delays"
+    WITHDRAWAL = "withdrawal", _("Donor withdrawal")
+    DELAYS = "delays", _("Lead-time delays")
 
 
 class StressStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class StressRun(TrackedModel):
@@ -50,6 +51,13 @@ class StressRun(TrackedModel):
 
     def __str__(self) -> str:
         return f"stress run {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def method_label(self) -> str:
+        """The planning method in the reader's language."""
+        from nsatu.planning.models import method_label
+
+        return method_label(self.method)
 
     @property
     def fraction(self) -> float:

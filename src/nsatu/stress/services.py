@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.services import create_record
@@ -30,15 +31,23 @@ def start_stress_run(
 ) -> StressRun:
     """Queue a stress run over the database's scenario: the base plan first, then one task per case."""
     if kind not in StressKind.values:
-        raise StressError(f"unknown kind {kind!r}: choose one of {', '.join(StressKind.values)}")
+        raise StressError(
+            _("unknown kind %(kind)r: choose one of %(kinds)s")
+            % {"kind": kind, "kinds": ", ".join(StressKind.values)}
+        )
     if method not in METHODS:
-        raise StressError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+        raise StressError(
+            _("unknown method %(method)r: choose one of %(methods)s")
+            % {"method": method, "methods": ", ".join(METHODS)}
+        )
     if not 0 < time_limit <= 600:
-        raise StressError("the time limit per plan must be between 0 and 600 seconds")
+        raise StressError(_("the time limit per plan must be between 0 and 600 seconds"))
     if kind == StressKind.DELAYS and not 1 <= samples <= MAX_SAMPLES:
-        raise StressError(f"the number of delay samples must be between 1 and {MAX_SAMPLES}")
+        raise StressError(
+            _("the number of delay samples must be between 1 and %(max)s") % {"max": MAX_SAMPLES}
+        )
     if mean_delay_days < 0:
-        raise StressError("the mean delay cannot be negative")
+        raise StressError(_("the mean delay cannot be negative"))
     from nsatu.stress.tasks import prepare_stress_run
 
     with transaction.atomic():

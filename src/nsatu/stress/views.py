@@ -9,12 +9,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.stress.forms import StressRunForm
 from nsatu.stress.models import StressKind, StressRun, StressStatus
 from nsatu.stress.services import StressError, start_stress_run
+
+# Column heads of the delay distribution, by the planner's quantile names.
+QUANTILE_LABELS = {
+    "min": _("min"),
+    "p10": _("10th percentile"),
+    "median": _("median"),
+    "p90": _("90th percentile"),
+    "max": _("max"),
+}
 
 
 def _may_read(request: HttpRequest) -> None:
@@ -72,10 +82,10 @@ def report_context(run: StressRun) -> dict[str, Any]:
             base, run.seed, run.mean_delay_days, [stress.DelaySample.from_json(dict(c.result)) for c in done]
         )
         context["distribution"] = [
-            ("pwf", base.pwf, list(delays.pwf.values())),
-            ("on-time share", base.on_time_share, list(delays.on_time_share.values())),
+            (_("Priority-weighted fulfilment (pwf)"), base.pwf, list(delays.pwf.values())),
+            (_("On-time share"), base.on_time_share, list(delays.on_time_share.values())),
         ]
-        context["quantiles"] = [name for name, _q in stress.QUANTILES]
+        context["quantiles"] = [QUANTILE_LABELS.get(name, name) for name, _q in stress.QUANTILES]
     return context
 
 

@@ -98,9 +98,9 @@ class PartResult:
     bound: float
     objective: float  # of the part's plan, hubs relaxed
     status: str
-    lines: tuple[
-        IntArray, IntArray, FloatArray, IntArray
-    ]  # in the parent: offer, requirement, quantity, week
+    # the part's plan in the parent's positions: offer, requirement, quantity, week
+    lines: tuple[IntArray, IntArray, FloatArray, IntArray]
+    build_seconds: float = 0.0
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -169,12 +169,12 @@ def _plan_optimal(
     report(ProgressEvent("solve", None, best_value, bound, _gap(best_value, bound), "lines scheduled"))
 
     # 2. the whole model, when the gap is open and there is time for it
-    build_seconds = 0.0
+    build_seconds = sum(p.build_seconds for p in parts)
     notes = [f"{len(parts)} capabilities solved with hubs relaxed in {part_seconds:.1f} s"]
     whole_status = ""
     if _gap(best_value, bound) > gap and left() > 0.5:
         lp = model.build(s, late="relax")
-        build_seconds = lp.build_seconds
+        build_seconds += lp.build_seconds
         if lp.col_blocks["Assign"].size and lp.n_cols <= WHOLE_MODEL_COLUMNS_PER_SECOND * left():
             found, whole_bound, whole_status = _solve_whole(s, lp, candidates.best(), left, report, gap)
             for plan in found:
@@ -280,7 +280,7 @@ def _solve_part(part: Part, print_: str, seed: Plan | None, gap: float, seconds:
     sub = part.scenario
     lp = model.build(sub, late="relax")
     if lp.col_blocks["Assign"].size == 0:
-        return PartResult(part.code, print_, 0.0, 0.0, NOTHING_FLOWS, _no_lines())
+        return PartResult(part.code, print_, 0.0, 0.0, NOTHING_FLOWS, _no_lines(), lp.build_seconds)
     args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
     seed_here = plan_in_part(part, seed) if seed is not None else None
     start = columns_of_plan(sub, lp, seed_here) if seed_here is not None else None
@@ -303,6 +303,7 @@ def _solve_part(part: Part, print_: str, seed: Plan | None, gap: float, seconds:
         plans.best_value(),
         sol.status,
         lines,
+        lp.build_seconds,
     )
 
 

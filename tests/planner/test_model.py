@@ -108,3 +108,16 @@ def test_optimal_plan_is_valid_optimal_and_beats_the_baselines(seed: int) -> Non
     assert check.check_plan(s, plan) == []
     assert value >= objective_of(s, heuristics.plan_greedy(s)) - 1e-9
     assert value >= objective_of(s, heuristics.plan_country(s)) - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(-2, 2), min_size=3, max_size=3), min_size=0, max_size=30))
+def test_unique_rows_agrees_with_numpy(rows: list[list[int]]) -> None:
+    key = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
+    first, inverse = model.unique_rows(key)
+    if not rows:
+        assert first.size == 0 and inverse.size == 0
+        return
+    _, np_first, np_inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    np.testing.assert_array_equal(first, np_first)
+    np.testing.assert_array_equal(inverse, np_inverse.reshape(-1))

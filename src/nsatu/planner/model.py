@@ -200,11 +200,12 @@ class LinearProgram:
             self.row_lower = np.concatenate([r[0] for r in self._rows])
             self.row_upper = np.concatenate([r[1] for r in self._rows])
         if self._entries:
-            r = np.concatenate([e[0] for e in self._entries])
-            c = np.concatenate([e[1] for e in self._entries])
+            # 32-bit indices: what HiGHS takes, and a faster conversion
+            r = np.concatenate([e[0] for e in self._entries]).astype(np.int32)
+            c = np.concatenate([e[1] for e in self._entries]).astype(np.int32)
             v = np.concatenate([e[2] for e in self._entries])
         else:
-            r = c = np.zeros(0, np.int64)
+            r = c = np.zeros(0, np.int32)
             v = np.zeros(0)
         self.matrix = sp.csr_matrix((v, (r, c)), shape=(self._n_rows, self._n_cols))
         self.matrix.sum_duplicates()
@@ -254,6 +255,32 @@ def usable_quantity(s: Scenario) -> FloatArray:
     return np.where(s.offer_withdrawn, 0.0, np.maximum(q, 0.0))
 
 
+def unique_rows(key: npt.NDArray[np.generic]) -> tuple[IntArray, IntArray]:
+    """Distinct rows of a 2-D key in lexicographic order: (first row of each, row -> its distinct row).
+
+    The same as ``np.unique(key, axis=0, return_index=True, return_inverse=True)``
+    without the slow sort of whole rows as opaque bytes.
+    """
+    n = key.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort(key.T[::-1])  # the first column is the primary key; stable
+    ordered = key[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    rank = np.cumsum(new) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = rank
+    return order[new].astype(np.int64), inverse
+
+
+def _row_codes(matrix: BoolArray) -> IntArray:
+    """A number per row of a boolean matrix, equal for equal rows (in first-seen order)."""
+    codes: dict[bytes, int] = {}
+    packed = np.packbits(matrix, axis=1) if matrix.size else np.zeros((matrix.shape[0], 0), np.uint8)
+    return np.array([codes.setdefault(row.tobytes(), len(codes)) for row in packed], dtype=np.int64)
+
+
 def reduce_scenario(s: Scenario) -> Reduction:
     """Merge identical offers and requirements; drop offers that can serve nothing."""
     horizon = s.horizon_weeks
@@ -270,15 +297,14 @@ def reduce_scenario(s: Scenario) -> Reduction:
     if n_req:
         key = np.column_stack(
             [
-                ok.astype(np.float64),
+                _row_codes(ok).astype(np.float64),
                 s.requirement_priority.astype(np.float64),
                 quantity,
                 due.astype(np.float64),
                 alone.astype(np.float64),
             ]
         )
-        _, first_req, req_group = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        req_group = req_group.reshape(-1).astype(np.int64)
+        first_req, req_group = unique_rows(key)
     else:
         first_req = np.zeros(0, np.int64)
         req_group = np.zeros(0, np.int64)
@@ -302,8 +328,7 @@ def reduce_scenario(s: Scenario) -> Reduction:
     if keep.any():
         kept = np.flatnonzero(keep)
         key2 = np.column_stack([s.offer_item[kept], earmark[kept], earliest[kept]])
-        _, first, inverse = np.unique(key2, axis=0, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1).astype(np.int64)
+        first, inverse = unique_rows(key2)
         offer_class[kept] = inverse
         class_first_offer = kept[first]
         class_quantity: FloatArray = np.bincount(
@@ -488,12 +513,11 @@ def define_assignments(s: Scenario, lp: LinearProgram) -> None:
     valid &= b != nxt  # keep the last of equal (clamped) breakpoints
     nxt = np.where(nxt < horizon, nxt, horizon)
     attach = nxt - 1 if lp.late == "relax" else b
-    pi, li = np.nonzero(valid)
-    col_pair = np.concatenate([np.flatnonzero(on_time), pi])
-    col_week = np.concatenate([due[on_time], b[pi, li]])
-    col_attach = np.concatenate([due[on_time], attach[pi, li]])
-    order = np.lexsort((col_week, col_pair))
-    col_pair, col_week, col_attach = col_pair[order], col_week[order], col_attach[order]
+    # slot 0 is the on-time column, then the late ones: row-major order is (pair, week)
+    weeks = np.concatenate([due[:, None], b], axis=1)
+    attaches = np.concatenate([due[:, None], attach], axis=1)
+    col_pair, slot = np.nonzero(np.concatenate([on_time[:, None], valid], axis=1))
+    col_week, col_attach = weeks[col_pair, slot], attaches[col_pair, slot]
     pool = pair_pool[col_pair]
     group = pair_group[col_pair]
     pool_label = list(lp.data["pool_label"])

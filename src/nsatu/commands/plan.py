@@ -68,7 +68,9 @@ def _progress_callback(progress: Progress, task: Any) -> Any:
             detail.append(f"bound {_fmt(event.bound)}")
         if event.gap is not None:
             detail.append(f"gap {_fmt(event.gap, 3, percent=True)}")
-        fields: dict[str, Any] = {"description": event.phase, "detail": "  ".join(detail) or event.message}
+        if event.message:
+            detail.append(event.message)
+        fields: dict[str, Any] = {"description": event.phase, "detail": "  ".join(detail)}
         if event.fraction is not None:
             fields["completed"] = 100 * max(0.0, min(1.0, event.fraction))
         progress.update(task, **fields)

@@ -164,17 +164,29 @@ def _plan_optimal(
         ProgressEvent("repair", 0.0, candidates.best_value(), bound, message="scheduling through the hubs")
     )
     offer, requirement, quantity = (np.concatenate([p.lines[k] for p in parts]) for k in range(3))
-    candidates.add(schedule_through_hubs(s, offer, requirement, quantity))
+    scheduled = schedule_through_hubs(s, offer, requirement, quantity)
+    candidates.add(scheduled)
     best_value = candidates.best_value()
     report(ProgressEvent("solve", None, best_value, bound, _gap(best_value, bound), "lines scheduled"))
-
-    # 2. the whole model, when the gap is open and there is time for it
     build_seconds = sum(p.build_seconds for p in parts)
     notes = [f"{len(parts)} capabilities solved with hubs relaxed in {part_seconds:.1f} s"]
+    whole: LinearProgram | None = None
+    if _gap(best_value, bound) > gap and left() > 1.0 and scheduled.n_lines:
+        # the scheduled arrivals re-assigned to the needs at their true values
+        whole = model.build(s, late="relax")
+        build_seconds += whole.build_seconds
+        candidates.add(reassigned(s, whole, scheduled, time_limit=max(0.5 * left(), 0.5)))
+        best_value = candidates.best_value()
+        report(
+            ProgressEvent("solve", None, best_value, bound, _gap(best_value, bound), "arrivals re-assigned")
+        )
+
+    # 2. the whole model, when the gap is open and there is time for it
     whole_status = ""
     if _gap(best_value, bound) > gap and left() > 0.5:
-        lp = model.build(s, late="relax")
-        build_seconds += lp.build_seconds
+        lp = whole if whole is not None else model.build(s, late="relax")
+        if whole is None:
+            build_seconds += lp.build_seconds
         if lp.col_blocks["Assign"].size and lp.n_cols <= WHOLE_MODEL_COLUMNS_PER_SECOND * left():
             found, whole_bound, whole_status = _solve_whole(s, lp, candidates.best(), left, report, gap)
             for plan in found:
@@ -232,79 +244,151 @@ def _solve_parts(
     deadline: float,
     report: ProgressCallback,
 ) -> tuple[list[PartResult], float]:
-    """Solve every capability with hubs relaxed, sharing the time up to `deadline`
-    in proportion to size; keep a warm start's capabilities whose data did not change."""
+    """Solve every capability with hubs relaxed, up to `deadline`: first each
+    part's LP relaxation (a bound and a rounded plan for every part, quickly),
+    then branch and bound on the parts whose gap is still open, largest first.
+    A warm start's capabilities whose data did not change are kept as they were."""
     started = time.perf_counter()
     parts = split_by_capability(relax_hubs(s))
     previous = _previous_parts(warm_start)
     prints = [fingerprint(p.scenario) for p in parts]
-    kept = [
-        warm_start is not None and previous.get(p.code, ("", 0.0))[0] == f
-        for p, f in zip(parts, prints, strict=True)
-    ]
-    # a part's model size grows with its offers, requirements and weeks; solved parts take no time
-    sizes = np.array(
-        [0.0 if k else float(p.offers.size + p.requirements.size) for p, k in zip(parts, kept, strict=True)]
-    )
+    # a part's model size grows with its offers and requirements
+    sizes = np.array([float(p.offers.size + p.requirements.size) for p in parts])
     seed = candidates.best()
-    supply = [_supply_bound(p.scenario) for p in parts]
     results: list[PartResult] = []
+    models: list[LinearProgram | None] = []
     for i, part in enumerate(parts):
-        if kept[i] and warm_start is not None:
+        old_print, old_bound = previous.get(part.code, ("", 0.0))
+        if warm_start is not None and old_print == prints[i]:
             old = plan_in_part(part, warm_start)
-            lines = lines_in_parent(part, old)
             result = PartResult(
-                part.code, prints[i], previous[part.code][1], objective_of(part.scenario, old), "kept", lines
+                part.code,
+                prints[i],
+                old_bound,
+                objective_of(part.scenario, old),
+                "kept",
+                lines_in_parent(part, old),
             )
+            lp = None
         else:
-            share = max((deadline - time.perf_counter()) * sizes[i] / max(sizes[i:].sum(), 1.0), 0.05)
-            result = _solve_part(part, prints[i], seed, gap, share)
+            # the relaxations may take up to half of what is left, shared by size
+            todo = sizes[i:].sum()
+            share = max(0.5 * (deadline - time.perf_counter()) * sizes[i] / max(todo, 1.0), 0.05)
+            result, lp = _relax_part(part, prints[i], seed, share)
         results.append(result)
-        report(
-            ProgressEvent(
-                "solve",
-                (i + 1) / len(parts),
-                candidates.best_value(),
-                sum(r.bound for r in results) + sum(supply[i + 1 :]),
-                None,
-                f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}",
-            )
+        models.append(lp)
+        _report_parts(
+            report, candidates, results, f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}"
+        )
+    open_parts = sorted(
+        (i for i, r in enumerate(results) if models[i] is not None and _gap(r.objective, r.bound) > gap / 2),
+        key=lambda i: results[i].objective - results[i].bound,
+    )
+    for n, i in enumerate(open_parts):
+        lp = models[i]
+        assert lp is not None
+        share = (deadline - time.perf_counter()) * sizes[i] / max(sizes[open_parts[n:]].sum(), 1.0)
+        if share < 0.05:
+            break
+        results[i] = _branch_part(parts[i], lp, results[i], gap, share)
+        code = parts[i].code
+        _report_parts(
+            report, candidates, results, f"capability {code} ({n + 1}/{len(open_parts)}): {results[i].status}"
         )
     return results, time.perf_counter() - started
 
 
-def _solve_part(part: Part, print_: str, seed: Plan | None, gap: float, seconds: float) -> PartResult:
-    """One capability's model solved as a MIP within `seconds`: its plan (hubs
-    relaxed) and a dual bound (the LP relaxation's when the MIP proved none)."""
-    started = time.perf_counter()
+def _report_parts(
+    report: ProgressCallback, candidates: Candidates, results: list[PartResult], message: str
+) -> None:
+    incumbent = candidates.best_value()
+    bound = sum(r.bound for r in results)
+    report(ProgressEvent("solve", None, incumbent, bound, None, message))
+
+
+def _part_plan(part: Part, lines: tuple[IntArray, IntArray, FloatArray, IntArray]) -> Plan:
+    """A part's lines (in the parent's positions) as a plan of the part."""
+    offer, requirement, quantity, week = lines
+    return plan_in_part(
+        part,
+        Plan(
+            method="optimal",
+            status="feasible",
+            alloc_offer=offer,
+            alloc_requirement=requirement,
+            alloc_hub=np.zeros(offer.shape[0], np.int64),
+            alloc_quantity=quantity,
+            alloc_week=week,
+        ),
+    )
+
+
+def _relax_part(
+    part: Part, print_: str, seed: Plan | None, seconds: float
+) -> tuple[PartResult, LinearProgram | None]:
+    """A part's model and LP relaxation: its bound, and the better of the seed
+    and the LP solution rounded into a plan (hubs relaxed)."""
     sub = part.scenario
     lp = model.build(sub, late="relax")
     if lp.col_blocks["Assign"].size == 0:
-        return PartResult(part.code, print_, 0.0, 0.0, NOTHING_FLOWS, _no_lines(), lp.build_seconds)
-    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
-    seed_here = plan_in_part(part, seed) if seed is not None else None
-    start = columns_of_plan(sub, lp, seed_here) if seed_here is not None else None
-    sol = solve(*args, time_limit=seconds, gap=gap / 2, start=start)
-    bound = sol.bound
-    if bound is None:  # stopped before the root: the LP relaxation still bounds the part
-        relaxed = solve(*args, time_limit=max(seconds, 1.0), relax_integrality=True)
-        bound = relaxed.objective if relaxed.status == "optimal" else None
+        return PartResult(part.code, print_, 0.0, 0.0, NOTHING_FLOWS, _no_lines(), lp.build_seconds), None
     plans = Candidates(sub)
-    plans.add(seed_here)
+    if seed is not None:
+        plans.add(plan_in_part(part, seed))
+    bound = _supply_bound(sub)
+    relaxed = solve(*_arrays(lp), time_limit=seconds, relax_integrality=True)
+    status = "no LP solution in time"
+    if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
+        bound = min(bound, relaxed.objective)
+        plans.add(
+            plan_of_columns(sub, lp, _rounded(lp, relaxed.x), time_limit=seconds, decide_families=False)
+        )
+        status = "LP"
+    best = plans.best()
+    lines = lines_in_parent(part, best) if best is not None else _no_lines()
+    return PartResult(part.code, print_, bound, plans.best_value(), status, lines, lp.build_seconds), lp
+
+
+def _branch_part(part: Part, lp: LinearProgram, first: PartResult, gap: float, seconds: float) -> PartResult:
+    """Branch and bound on a part's model from its best plan so far, for `seconds`."""
+    started = time.perf_counter()
+    sub = part.scenario
+    plans = Candidates(sub)
+    best_so_far = _part_plan(part, first.lines)
+    plans.add(best_so_far)
+    start = columns_of_plan(sub, lp, best_so_far) if best_so_far.n_lines else None
+    sol = solve(*_arrays(lp), time_limit=seconds, gap=gap / 2, start=start)
+    bound = min(first.bound, sol.bound) if sol.bound is not None else first.bound
     if sol.x is not None:
         remaining = max(seconds - (time.perf_counter() - started), 0.2)
         plans.add(plan_of_columns(sub, lp, sol.x, time_limit=remaining, decide_families=False))
     best = plans.best()
     lines = lines_in_parent(part, best) if best is not None else _no_lines()
     return PartResult(
-        part.code,
-        print_,
-        bound if bound is not None else _supply_bound(sub),
-        plans.best_value(),
-        sol.status,
-        lines,
-        lp.build_seconds,
+        part.code, first.fingerprint, bound, plans.best_value(), sol.status, lines, first.build_seconds
     )
+
+
+def _arrays(
+    lp: LinearProgram,
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray, sp.csr_matrix, FloatArray, FloatArray]:
+    return lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper
+
+
+def _rounded(lp: LinearProgram, x: FloatArray) -> FloatArray:
+    """An LP solution made ready for `plan_of_columns`: releases of whole items
+    rounded down (every row they touch stays feasible), and the assignments of a
+    family the LP introduces by less than half dropped, so it is not introduced."""
+    rounded = x.copy()
+    release = lp.columns("Release")
+    whole = lp.col_integer[release]
+    rounded[release] = np.where(whole, np.floor(rounded[release] + 1e-6), rounded[release])
+    intro = lp.col_blocks["Introduce"]
+    weak = intro.keys[0][x[lp.columns("Introduce")] < 0.5]
+    if weak.size:
+        assign_family = lp.reduction.pool_family[lp.col_blocks["Assign"].keys[0]]
+        rounded[lp.columns("Assign")[np.isin(assign_family, weak)]] = 0.0
+    return rounded
 
 
 def _no_lines() -> tuple[IntArray, IntArray, FloatArray, IntArray]:
@@ -348,18 +432,14 @@ def _solve_whole(
     gap: float,
 ) -> tuple[list[Plan], float | None, str]:
     """The whole model by branch and bound from the best plan so far: plans found, dual bound, status."""
-    args = (lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper)
+    args = _arrays(lp)
     found: list[Plan] = []
     bounds: list[float] = []
     # the LP relaxation: a bound, and by rounding releases down, a plan
     relaxed = solve(*args, time_limit=max(left() * LP_SHARE, 0.05), relax_integrality=True)
     if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
         bounds.append(relaxed.objective)
-        rounded = relaxed.x.copy()
-        release = lp.columns("Release")
-        whole = lp.col_integer[release]
-        rounded[release] = np.where(whole, np.floor(rounded[release] + 1e-6), rounded[release])
-        found.append(plan_of_columns(s, lp, rounded, time_limit=max(left() * 0.3, 1.0)))
+        found.append(plan_of_columns(s, lp, _rounded(lp, relaxed.x), time_limit=max(left() * 0.3, 1.0)))
     seeds = Candidates(s)
     for plan in found:
         seeds.add(plan)
@@ -464,7 +544,6 @@ def plan_of_columns(
     requirements and classes into offers, first-in first-out.
     """
     red = lp.reduction
-    horizon = red.horizon
 
     # shipments into queues, releases out of them
     q, week = lp.col_blocks["Release"].keys
@@ -486,6 +565,60 @@ def plan_of_columns(
     piece_amount = _whole(amount[fine], ship_each[piece_ship])
     keep = piece_amount > 0
     piece_ship, piece_week, piece_amount = piece_ship[keep], piece_week[keep], piece_amount[keep]
+    assign = x[lp.columns("Assign")]
+    a_pool, a_group, _ = lp.col_blocks["Assign"].keys
+    used_pairs = np.unique(a_pool[assign > 1e-7] * red.group_quantity.shape[0] + a_group[assign > 1e-7])
+    return _plan_of_pieces(
+        s, lp, piece_ship, piece_week, piece_amount, used_pairs, time_limit, decide_families
+    )
+
+
+def reassigned(s: Scenario, lp: LinearProgram, plan: Plan, *, time_limit: float = 10.0) -> Plan:
+    """A valid plan with the same arrivals (offer class, hub, week, quantity) as
+    ``plan``, re-assigned to the requirements its lines serve at their true values
+    (a transportation LP): units that arrive early go to the needs due first."""
+    red = lp.reduction
+    ship_index = np.full(red.class_earliest.shape, -1, dtype=np.int64)
+    ship_index[red.ship_class, red.ship_hub] = np.arange(red.ship_class.shape[0])
+    k = red.offer_class[plan.alloc_offer]
+    ok = (k >= 0) & (plan.alloc_quantity > 0)
+    ship = np.where(ok, ship_index[np.maximum(k, 0), plan.alloc_hub], -1)
+    ok &= ship >= 0
+    if not ok.any():
+        return plan
+    key = ship[ok] * red.horizon + plan.alloc_week[ok]
+    pieces, inverse = np.unique(key, return_inverse=True)
+    amount = np.bincount(inverse.reshape(-1), weights=plan.alloc_quantity[ok], minlength=pieces.shape[0])
+    pool = red.queue_pool[red.ship_queue[ship[ok]]]
+    used_pairs = np.unique(
+        pool * red.group_quantity.shape[0] + red.requirement_group[plan.alloc_requirement[ok]]
+    )
+    return _plan_of_pieces(
+        s,
+        lp,
+        pieces // red.horizon,
+        pieces % red.horizon,
+        amount.astype(np.float64),
+        used_pairs,
+        time_limit,
+        False,
+    )
+
+
+def _plan_of_pieces(
+    s: Scenario,
+    lp: LinearProgram,
+    piece_ship: IntArray,
+    piece_week: IntArray,
+    piece_amount: FloatArray,
+    used_pairs: IntArray,
+    time_limit: float,
+    decide_families: bool,
+) -> Plan:
+    """Arrived pieces (shipment column, week, units) assigned to requirement groups
+    over `used_pairs` (pool x group) at true values, then split into plan lines."""
+    red = lp.reduction
+    horizon = red.horizon
     piece_pool = red.queue_pool[red.ship_queue[piece_ship]]
 
     # re-assign arrived units to requirement groups at their true values
@@ -494,9 +627,6 @@ def plan_of_columns(
     piece_node = piece_node.reshape(-1)
     node_supply = np.bincount(piece_node, weights=piece_amount, minlength=nodes.shape[0]).astype(np.float64)
     node_pool, node_week = nodes // horizon, nodes % horizon
-    assign = x[lp.columns("Assign")]
-    a_pool, a_group, _ = lp.col_blocks["Assign"].keys
-    used_pairs = np.unique(a_pool[assign > 1e-7] * red.group_quantity.shape[0] + a_group[assign > 1e-7])
     y_node, y_group, y = _reassign(
         s, red, node_pool, node_week, node_supply, used_pairs, time_limit, decide_families
     )

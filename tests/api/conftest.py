@@ -60,10 +60,20 @@ def planning_queue(settings: Any) -> None:
         settings.TASKS = tasks
 
 
+def issue_tokens(world: Any) -> dict[str, str]:
+    """A bearer token per user of the world, keyed like ``world.users``."""
+    return {key: create_api_token(actor=CLI, user=user, name="tests")[1] for key, user in world.users.items()}
+
+
+def token_clients(world: Any) -> dict[str, ApiClient]:
+    """An API client with a bearer token per user of the world (for tests outside tests/api)."""
+    return {key: ApiClient(token) for key, token in issue_tokens(world).items()}
+
+
 @pytest.fixture
 def tokens(world: Any) -> dict[str, str]:
     """A token per user of the world, keyed like ``world.users``."""
-    return {key: create_api_token(actor=CLI, user=user, name="tests")[1] for key, user in world.users.items()}
+    return issue_tokens(world)
 
 
 @pytest.fixture

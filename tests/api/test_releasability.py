@@ -1,5 +1,5 @@
-"""The releasability matrix through the API: lists, details and plan lines show exactly
-what each role and nation may see; the rest answers 404, never 403 with data."""
+"""The releasability matrix through the API: lists, details, searches (`q`), shipments and plan
+lines show exactly what each role and nation may see; the rest answers 404, never 403 with data."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ import pytest
 from nsatu.logistics.models import Hub
 from nsatu.planning.models import Allocation, PlanRun, RunStatus
 from tests.api.conftest import ROLES, ApiClient
+from tests.shipments.builders import shipments_for
 
 pytestmark = pytest.mark.django_db
 
 ALL = {"public", "coalition", "listed", "command"}
+# The world's record keys -> the marking they carry.
+_MARKINGS = {"public": "public", "coalition": "coalition", "listed": "nations", "command": "command-only"}
 # who -> (requirement markings seen, offer markings seen). Requirements are UKR's,
-# offers POL's; DEU leads the artillery coalition; FRA is listed by name.
+# offers POL's; DEU leads the artillery coalition; FRA is listed by name. A shipment
+# carries its offer's marking and belongs to its donor, so shipments follow the offers.
 EXPECTED = {
     "DEU": ({"public", "coalition"}, {"public", "coalition"}),
     "FRA": ({"public", "listed"}, {"public", "listed"}),
@@ -125,3 +129,56 @@ def test_listed_nations_are_shown_only_to_those_who_may_know(world: Any, api: di
     assert api["FRA"].get("/requirements/R-two").json()["releasable_to"] == ["FRA"]
     assert api["NOR"].get("/requirements/R-two").json()["releasable_to"] == ["NOR"]
     assert api["DEU"].get("/requirements/R-two").status_code == 404
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_search_finds_exactly_what_may_be_seen(world: Any, api: dict[str, ApiClient], who: str) -> None:
+    client = api[who]
+    for kind, want in zip(("requirements", "offers"), EXPECTED[who], strict=True):
+        prefix = kind[0].upper()
+        found = client.get(f"/{kind}", q=f"{prefix}-", limit=100).json()
+        assert {_marking(row["id"]) for row in found["items"]} == want, kind
+        assert found["count"] == len(want)
+        for marking in ALL:
+            hits = client.get(f"/{kind}", q=f"{prefix}-{marking}").json()
+            assert [row["id"] for row in hits["items"]] == (
+                [f"{prefix}-{marking}"] if marking in want else []
+            )
+            assert hits["count"] == (1 if marking in want else 0), (kind, marking)
+
+
+@pytest.fixture
+def shipped(world: Any) -> dict[str, str]:
+    """One shipment per offer marking: marking -> shipment code."""
+    made = shipments_for(world, [(offer, 1, 3) for offer in world.offers.values()])
+    return {_marking(s.offer.code): s.code for s in made}
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_shipments_lists_details_and_search(
+    world: Any, api: dict[str, ApiClient], shipped: dict[str, str], who: str
+) -> None:
+    client = api[who]
+    _, want = EXPECTED[who]
+    listed = client.get("/shipments", limit=100).json()
+    assert {_marking(row["offer"]) for row in listed["items"]} == want
+    assert listed["count"] == len(want)
+    assert {_marking(row["offer"]) for row in client.get("/shipments", q="SHP-").json()["items"]} == want
+    missing = client.get("/shipments/SHP-999999")
+    assert missing.status_code == 404
+    for marking, code in shipped.items():
+        detail = client.get(f"/shipments/{code}")
+        by_code = client.get("/shipments", q=code).json()
+        by_offer = client.get("/shipments", q=f"O-{marking}").json()
+        if marking in want:
+            assert detail.status_code == 200 and detail.json()["releasability"] == _MARKINGS[marking]
+            assert [row["code"] for row in by_code["items"]] == [code]
+            assert [row["code"] for row in by_offer["items"]] == [code]
+        else:
+            # Exactly the answer for a shipment that does not exist: nothing leaks.
+            assert detail.status_code == 404, marking
+            assert detail.json() == {"detail": f"no shipment '{code}'"}
+            assert by_code == by_offer == {"items": [], "count": 0}
+            # Nor can a hidden shipment be moved or received: 404 before any role check.
+            assert client.post(f"/shipments/{code}/dispatch", {}).status_code == 404
+            assert client.post(f"/shipments/{code}/receipt", {"quantity_received": 1}).status_code == 404

@@ -26,8 +26,19 @@ def test_every_operation_is_summarised_and_declares_its_errors() -> None:
             assert "404" in op["responses"], (path, method)
         assert op["security"] == [{"ApiTokenAuth": []}, {"SessionAuth": []}]
     schemas = schema["components"]["schemas"]
-    for name in ("OfferIn", "OfferOut", "OfferPatch", "RequirementIn", "RequirementOut", "PlanRunOut"):
-        assert name in schemas
+    for name in (
+        *("OfferIn", "OfferOut", "OfferPatch", "RequirementIn", "RequirementOut", "PlanRunOut"),
+        *("ShipmentOut", "StepIn", "ReceiptIn", "CohortIn", "CohortPatch", "CohortOut", "GraduateIn"),
+        *(
+            "ReadinessOut",
+            "FamilyReadinessOut",
+            "AidChainOut",
+            "StressRunIn",
+            "StressRunOut",
+            "StressReportOut",
+        ),
+    ):
+        assert name in schemas, name
     assert schemas["ValidationErrorOut"]["required"] == ["detail", "errors"]
 
 
@@ -53,3 +64,32 @@ def test_docs_page_renders_under_the_csp(live_server: Any, page: Any) -> None:
     page.get_by_text("Approve a plan run").first.wait_for()
     screenshot(page, "api-docs")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_shipments_training_aid_chain_and_stress_are_mounted() -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/shipments",
+        "/api/v1/shipments/{code}",
+        "/api/v1/shipments/{code}/{step}",
+        "/api/v1/shipments/{code}/receipt",
+        "/api/v1/plan-runs/{run_id}/shipments",
+        "/api/v1/cohorts",
+        "/api/v1/cohorts/{code}",
+        "/api/v1/cohorts/{code}/graduate",
+        "/api/v1/courses/{code}/cohorts",
+        "/api/v1/readiness",
+        "/api/v1/readiness/{family}",
+        "/api/v1/aid-chains",
+        "/api/v1/aid-chains/{code}",
+        "/api/v1/iati-activities",
+        "/api/v1/stress-runs",
+        "/api/v1/stress-runs/{run_id}",
+        "/api/v1/stress-runs/{run_id}/cases",
+        "/api/v1/stress-runs/{run_id}/report",
+    ):
+        assert path in paths, path
+    iati = paths["/api/v1/iati-activities"]["get"]["responses"]["200"]
+    assert list(iati["content"]) == ["application/xml"]
+    # Nation roles may not read stress runs at all: the lists declare their 403 too.
+    assert "403" in paths["/api/v1/stress-runs"]["get"]["responses"]

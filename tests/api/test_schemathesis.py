@@ -1,10 +1,11 @@
 """schemathesis against the app's own OpenAPI schema, through WSGI, authenticated by bearer tokens.
 
-Every operation, with generated valid and invalid input: no answer is a 5xx, and
-every answer has a declared status, content type and body shape. The coverage
-phase (boundary values and every kind of invalid input) runs as a coordinator,
-who gets deepest into the code; the fuzzing phase sends each generated request
-as every role. Bounded so the whole of tests/api stays well under 90 s.
+Every operation (shipments, training, the aid chain and stress runs included), with generated
+valid and invalid input: no answer is a 5xx, and every answer has a declared status, content
+type and body shape. The coverage phase (boundary values and every kind of invalid input) runs
+as a coordinator, who gets deepest into the code; the fuzzing phase sends each generated request
+as every role; every read of one record is also aimed at an existing record as every role.
+Bounded (a few examples per operation) so the file runs in about a minute and a half.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def known(world: Any) -> dict[str, str]:
     from nsatu.logistics.services import create_hub, create_route
     from nsatu.nations.services import create_agreement, create_pledge
     from nsatu.planning.models import Allocation, PlanRun, RunStatus
-    from nsatu.training.services import create_course
+    from nsatu.stress.models import StressCase, StressRun, StressStatus
+    from nsatu.training.services import create_cohort, create_course
+    from tests.shipments.builders import approved_run
 
     agreement = create_agreement(
         actor=CLI, code="POL-UKR", donor=world.nations["POL"], signed=dt.date(2024, 7, 8)
@@ -73,9 +76,27 @@ def known(world: Any) -> dict[str, str]:
         actor=CLI, code="RZE", name="Rzeszów", nation=world.nations["POL"], capacity_t_per_week=500
     )
     route = create_route(actor=CLI, donor=world.nations["POL"], hub=hub, lead_time_days=5)
-    create_course(
+    course = create_course(
         actor=CLI, code="PZH-1", family=world.family, host=world.nations["DEU"], seats=20,
         start=dt.date(2027, 1, 4), duration_weeks=6,
+    )  # fmt: skip
+    cohort = create_cohort(course, actor=CLI, seats_filled=10)
+    # An approved run of another offer: its approval plans the shipment (O-public stays offered).
+    shipment = approved_run(world, [(world.offers["coalition"], 2, 3)]).allocations.get().shipments.get()
+    stress = StressRun.objects.create(
+        kind="withdrawal", method="greedy", status=StressStatus.DONE, created_by="coord", cases_total=1,
+        cases_done=1, base={
+            "method": "greedy", "pwf": 0.5, "on_time_share": 0.5, "objective": 1.0,
+            "fulfilment": {"R-public": 0.5}, "covered": ["artillery_sp"],
+            "capability_pwf": {"artillery_sp": 0.5}, "fixed_losses": {"POL": 0.5},
+        },
+    )  # fmt: skip
+    StressCase.objects.create(
+        run=stress, key="POL", status=StressStatus.DONE, result={
+            "donor": "POL", "offers": 4, "pwf": 0.0, "pwf_loss": 0.5, "fixed_loss": 0.5,
+            "below_half": ["R-public"], "uncovered": ["artillery_sp"],
+            "capability_loss": {"artillery_sp": 0.5}, "status": "optimal", "seconds": 0.1,
+        },
     )  # fmt: skip
     run = PlanRun.objects.create(
         method="greedy", status=RunStatus.DONE, created_by="coord", metrics={"pwf": 0.1}
@@ -98,7 +119,12 @@ def known(world: Any) -> dict[str, str]:
         "hubs": hub.code,
         "routes": str(route.pk),
         "courses": "PZH-1",
+        "cohorts": cohort.code,
+        "readiness": "PZH2000",
         "plan-runs": str(run.pk),
+        "shipments": shipment.code,
+        "aid-chains": agreement.code,
+        "stress-runs": str(stress.pk),
     }
 
 
@@ -142,3 +168,39 @@ def test_api_conforms(case: Any, tokens: dict[str, str], known: dict[str, str]) 
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def _reads_of_one_record() -> list[Any]:
+    """Every GET of one record or of its parts (`/x/{key}`, `/x/{key}/lines`)."""
+    operations = (result.ok() for result in schema.get_all_operations())
+    return [
+        op for op in operations if op.method.upper() == "GET" and len([p for p in op.path_parameters]) == 1
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("keep_connection")
+def test_every_role_reads_the_known_records(tokens: dict[str, str], known: dict[str, str]) -> None:
+    """Each read of one record, aimed at an existing one, as every role: no 5xx, the declared shape.
+
+    Fuzzing rarely names an existing record; this reaches the full answers (a stress report, a
+    shipment's legs, a family's readiness weeks) and, for the nation roles, the 403s and 404s.
+    """
+    reads = _reads_of_one_record()
+    aimed = 0
+    for operation in reads:
+        resource = operation.path.split("/")[3]
+        if resource not in known:
+            continue
+        (parameter,) = [p.name for p in operation.path_parameters]
+        case = operation.Case(path_parameters={parameter: known[resource]}, query={})
+        for who in ROLES:
+            try:
+                response = case.call_and_validate(headers=_bearer(tokens[who]), checks=CHECKS)
+            except Exception as exc:
+                exc.add_note(f"{operation.label} {known[resource]} as {who}")
+                raise
+            if who == "coordinator":  # sees every record: the full answer was checked
+                assert response.status_code == 200, (operation.label, response.status_code)
+        aimed += 1
+    assert aimed >= 20, [op.label for op in reads]

@@ -1,14 +1,17 @@
-"""Nations, coalitions, agreements and pledges API.
+"""Nations, coalitions, agreements and pledges API, and the agreements' aid chain.
 
 None of these records carries a releasability marking: every signed-in user
-reads them; only coordinators change them.
+reads them; only coordinators change them. The aid chain (pledged, committed,
+shipped, received) and its IATI export count only the offers and shipments
+releasable to the caller, exactly as the agreement pages do.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import paginate
 
@@ -20,6 +23,7 @@ from nsatu.core.api import (
     WRITE_ERRORS,
     Pagination,
     coordinator,
+    current_user,
     get_or_404,
     lookup,
     lookup_many,
@@ -28,11 +32,14 @@ from nsatu.core.api import (
 from nsatu.core.schemas import Code, Id, Iso3, Search
 from nsatu.core.services import update_record
 from nsatu.nations import services
+from nsatu.nations.iati import default_recipient, iati_xml
 from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
 from nsatu.nations.schemas import (
     AgreementIn,
     AgreementOut,
     AgreementPatch,
+    AidChainOut,
+    AidChainSummaryOut,
     CoalitionIn,
     CoalitionOut,
     CoalitionPatch,
@@ -44,6 +51,7 @@ from nsatu.nations.schemas import (
     PledgePatch,
     Year,
 )
+from nsatu.shipments.aidchain import AgreementChain, aid_chains
 
 router = Router()
 
@@ -366,3 +374,65 @@ def delete_pledge(request: HttpRequest, pledge_id: Id) -> Status[None]:
     actor = coordinator(request, "remove pledges")
     services.delete_pledge(get_or_404(Pledge.objects.all(), "pledge", pk=pledge_id), actor=actor)
     return Status(204, None)
+
+
+# --- the aid chain -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/aid-chains",
+    response={200: list[AidChainSummaryOut], **LIST_ERRORS},
+    tags=["agreements"],
+    summary="List the agreements' aid chains",
+)
+@paginate(Pagination)
+def list_aid_chains(request: HttpRequest, donor: Iso3 | None = None) -> list[AgreementChain]:
+    """Every agreement (optionally one donor's) with its totals per stage, by code.
+
+    Committed, shipped and received count only the offers and shipments releasable to you.
+    """
+    return aid_chains(current_user(request), agreements=_chosen_agreements(donor))
+
+
+@router.get(
+    "/aid-chains/{code}",
+    response={200: AidChainOut, **READ_ERRORS},
+    tags=["agreements"],
+    summary="Get an agreement's aid chain",
+)
+def get_aid_chain(request: HttpRequest, code: Code) -> AgreementChain:
+    """One agreement year by year, pledged against committed, shipped and received, with every entry."""
+    get_or_404(Agreement.objects.all(), "agreement", code=code)
+    (chain,) = aid_chains(current_user(request), agreements=Agreement.objects.filter(code=code))
+    return chain
+
+
+@router.get(
+    "/iati-activities",
+    response={200: None, **LIST_ERRORS},
+    tags=["agreements"],
+    summary="Export the aid chain as IATI XML",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "IATI 2.03 activities: one per agreement, a transaction per counted entry",
+                "content": {"application/xml": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def export_iati(request: HttpRequest, donor: Iso3 | None = None) -> HttpResponse:
+    """The agreements' pledges, commitments and receipts as an IATI 2.03 activities document.
+
+    The same document as the agreements page's export, of what is releasable to you.
+    """
+    chains = aid_chains(current_user(request), agreements=_chosen_agreements(donor))
+    document = iati_xml(chains, recipient=default_recipient(), generated=timezone.now())
+    response = HttpResponse(document, content_type="application/xml")
+    response["Content-Disposition"] = 'attachment; filename="nsatu-agreements-iati.xml"'
+    return response
+
+
+def _chosen_agreements(donor: str | None) -> QuerySet[Agreement]:
+    queryset = Agreement.objects.order_by("code")
+    return queryset.filter(donor__iso3=donor.upper()) if donor else queryset

@@ -1,16 +1,17 @@
-"""API shapes for nations, coalitions, agreements and pledges."""
+"""API shapes for nations, coalitions, agreements, pledges and the agreements' aid chain."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
 from nsatu.core.schemas import Code, Iso3, Name, Note, Text300, Title, Version
 from nsatu.nations.models import Agreement, Coalition, Pledge
+from nsatu.shipments.aidchain import AgreementChain, Entry, StageSum
 
 Bureau = Annotated[str, StringConstraints(pattern=r"^([0-9]{2})?$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
@@ -144,3 +145,92 @@ class PledgeOut(Schema):
     @staticmethod
     def resolve_amount(obj: Pledge) -> str:
         return str(Decimal(obj.amount).quantize(Decimal("0.01")))
+
+
+class StageSumOut(Schema):
+    """One stage of an aid chain: units, distinct offers, values per currency, units without a value."""
+
+    units: float
+    offers: int = Field(description="distinct offers counted")
+    value: dict[str, str] = Field(description="currency -> decimal amount, as a string so no cent is lost")
+    unvalued_units: float = Field(description="units of item types without a known unit value")
+
+    @staticmethod
+    def resolve_offers(obj: StageSum) -> int:
+        return len(obj.offers)
+
+    @staticmethod
+    def resolve_value(obj: StageSum) -> dict[str, str]:
+        return {
+            currency: str(amount.quantize(Decimal("0.01"))) for currency, amount in sorted(obj.value.items())
+        }
+
+
+class StagesOut(Schema):
+    """The four stages, kept apart and never double counted."""
+
+    pledged: StageSumOut
+    committed: StageSumOut
+    shipped: StageSumOut
+    received: StageSumOut
+
+
+class ChainYearOut(StagesOut):
+    year: int
+
+
+class ChainEntryOut(Schema):
+    """One counted step: a pledge, an offer's commitment, a shipment shipped or received."""
+
+    stage: str = Field(description="pledged, committed, shipped or received")
+    date: dt.date
+    ref: str = Field(description="pledge-<id>, offer-<code>, shipment-<code> or receipt-<code>")
+    description: str
+    offer: str = Field(description="the offer's code; empty for a pledge")
+    units: float
+    value: str | None = Field(description="decimal amount; null when the item's unit value is not known")
+    currency: str
+
+    @staticmethod
+    def resolve_value(obj: Entry) -> str | None:
+        return None if obj.value is None else str(obj.value)
+
+
+class AidChainSummaryOut(Schema):
+    """An agreement and its totals per stage, of what is releasable to you."""
+
+    agreement: str
+    donor: str
+    signed: dt.date
+    totals: StagesOut
+
+    @staticmethod
+    def resolve_agreement(obj: AgreementChain) -> str:
+        return obj.agreement.code
+
+    @staticmethod
+    def resolve_donor(obj: AgreementChain) -> str:
+        return obj.agreement.donor.iso3
+
+    @staticmethod
+    def resolve_signed(obj: AgreementChain) -> dt.date:
+        return obj.agreement.signed
+
+    @staticmethod
+    def resolve_totals(obj: AgreementChain) -> dict[str, StageSum]:
+        return obj.totals()
+
+
+class AidChainOut(AidChainSummaryOut):
+    """An agreement year by year (pledged, committed, shipped, received) and every entry counted."""
+
+    years: list[ChainYearOut]
+    entries: list[ChainEntryOut] = Field(description="by date, stage and ref")
+
+    @staticmethod
+    def resolve_years(obj: AgreementChain) -> list[dict[str, Any]]:
+        return [{"year": year, **stages} for year, stages in obj.rows()]
+
+    @staticmethod
+    def resolve_entries(obj: AgreementChain) -> list[Entry]:
+        return sorted(obj.entries, key=lambda e: (e.date, e.stage, e.ref))

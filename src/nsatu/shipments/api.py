@@ -1,47 +1,94 @@
-"""Shipments API: list and read what is releasable; take the next step, confirm a receipt."""
+"""Shipments API: list, search and read what is releasable; take the next step, confirm a receipt.
+
+The same rules as the pages: shipments pass the releasability filter (a hidden
+one answers 404 like a missing one); the donor dispatches its own, the
+recipient confirms its own receipts, coordinators take every step. Every step
+goes through `nsatu.shipments.services`, which writes its ledger event.
+"""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from nsatu.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Pagination, current_user, get_or_404
+from nsatu.core.api import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Pagination,
+    coordinator,
+    current_user,
+    get_or_404,
+)
 from nsatu.core.releasability import releasable
+from nsatu.core.schemas import Code, Id, Iso3, Search
 from nsatu.core.services import ConflictError
+from nsatu.planning.models import PlanRun
 from nsatu.shipments import services
 from nsatu.shipments.choices import ShipmentState
-from nsatu.shipments.models import Shipment
-from nsatu.shipments.schemas import ReceiptIn, ReconciliationOut, ShipmentOut, StepIn
+from nsatu.shipments.models import Shipment, late_q
+from nsatu.shipments.schemas import ReceiptIn, ReconciliationOut, ShipmentOut, ShipmentsPlannedOut, StepIn
 
 router = Router(tags=["shipments"])
 
+Step = Literal["dispatch", "at-hub", "hand-over"]
+State = Literal["planned", "dispatched", "at_hub", "handed_over", "received"]
+
+STEP_SERVICES: dict[str, Callable[..., Shipment]] = {
+    "dispatch": services.dispatch_shipment,
+    "at-hub": services.arrive_at_hub,
+    "hand-over": services.hand_over_shipment,
+}
+
 
 def _shipments(request: HttpRequest) -> QuerySet[Shipment]:
-    queryset = Shipment.objects.select_related("offer", "donor", "recipient", "hub", "item_type")
-    return releasable(queryset.prefetch_related("legs"), current_user(request))
+    queryset = Shipment.objects.select_related(
+        "offer", "donor", "recipient", "hub", "item_type", "allocation"
+    ).prefetch_related("legs", "releasable_to")
+    return releasable(queryset, current_user(request))
 
 
 @router.get("/shipments", response={200: list[ShipmentOut], **LIST_ERRORS}, summary="List shipments")
 @paginate(Pagination)
 def list_shipments(
-    request: HttpRequest, state: ShipmentState | None = None, donor: str | None = None
+    request: HttpRequest,
+    state: State | None = None,
+    donor: Iso3 | None = None,
+    hub: Code | None = None,
+    run: Id | None = None,
+    late: bool | None = None,
+    q: Search | None = None,
 ) -> QuerySet[Shipment]:
-    """Shipments releasable to you, by planned arrival; optionally one state's or one donor's."""
+    """Shipments releasable to you, by planned arrival; filters combine.
+
+    `late=true`: received after the planned arrival, or still on the way past it.
+    `q` searches the shipment's and its offer's codes.
+    """
     queryset = _shipments(request)
     if state:
         queryset = queryset.filter(state=state)
     if donor:
         queryset = queryset.filter(donor__iso3=donor.upper())
+    if hub:
+        queryset = queryset.filter(hub__code=hub)
+    if run is not None:
+        queryset = queryset.filter(allocation__run_id=run)
+    if late is not None:
+        lateness = late_q(timezone.localdate())
+        queryset = queryset.filter(lateness) if late else queryset.exclude(lateness)
+    if q:
+        queryset = queryset.filter(Q(code__icontains=q) | Q(offer__code__icontains=q))
     return queryset.order_by("planned_arrival", "code")
 
 
 @router.get("/shipments/{code}", response={200: ShipmentOut, **READ_ERRORS}, summary="Get a shipment")
-def get_shipment(request: HttpRequest, code: str) -> Shipment:
-    """One shipment with its legs."""
+def get_shipment(request: HttpRequest, code: Code) -> Shipment:
+    """One shipment with its legs; 404 when it does not exist or is not releasable to you."""
     return get_or_404(_shipments(request), "shipment", code=code)
 
 
@@ -54,20 +101,16 @@ def _step(call: Callable[[], Any]) -> Any:
         raise HttpError(409, str(exc)) from exc
 
 
-STEP_SERVICES: dict[str, Callable[..., Shipment]] = {
-    "dispatch": services.dispatch_shipment,
-    "at-hub": services.arrive_at_hub,
-    "hand-over": services.hand_over_shipment,
-}
-
-
 @router.post(
     "/shipments/{code}/receipt",
     response={200: ReconciliationOut, **WRITE_ERRORS},
     summary="Confirm a receipt",
 )
-def confirm_receipt(request: HttpRequest, code: str, payload: ReceiptIn) -> dict[str, Any]:
-    """The recipient (or a coordinator) confirms what arrived; the serial reconciliation comes back."""
+def confirm_receipt(request: HttpRequest, code: Code, payload: ReceiptIn) -> dict[str, Any]:
+    """The recipient (or a coordinator) confirms what arrived; the serial reconciliation comes back.
+
+    409 when the shipment is not handed over yet, or `version` is stale; 403 when it is not yours.
+    """
     user = current_user(request)
     shipment = get_or_404(_shipments(request), "shipment", code=code)
     result = _step(
@@ -96,14 +139,12 @@ def confirm_receipt(request: HttpRequest, code: str, payload: ReceiptIn) -> dict
 @router.post(
     "/shipments/{code}/{step}", response={200: ShipmentOut, **WRITE_ERRORS}, summary="Take the next step"
 )
-def take_step(request: HttpRequest, code: str, step: str, payload: StepIn) -> Shipment:
+def take_step(request: HttpRequest, code: Code, step: Step, payload: StepIn) -> Shipment:
     """`dispatch` (donor or coordinator; serials for serialised items), `at-hub`, `hand-over` (coordinator).
 
     A step that is not the shipment's next answers 409 with the reason.
     """
     user = current_user(request)
-    if step not in STEP_SERVICES:
-        raise HttpError(404, f"no step {step!r}: dispatch, at-hub or hand-over")
     shipment = get_or_404(_shipments(request), "shipment", code=code)
     extra: dict[str, Any] = {"serials": payload.serials} if step == "dispatch" else {}
     if payload.serials and step != "dispatch":
@@ -114,3 +155,20 @@ def take_step(request: HttpRequest, code: str, step: str, payload: StepIn) -> Sh
         )
     )
     return get_or_404(_shipments(request), "shipment", code=code)
+
+
+@router.post(
+    "/plan-runs/{run_id}/shipments",
+    response={200: ShipmentsPlannedOut, **WRITE_ERRORS},
+    summary="Plan an approved run's shipments",
+)
+def plan_shipments(request: HttpRequest, run_id: Id) -> dict[str, Any]:
+    """Turn the lines of an approved run that have no shipment yet into planned shipments (coordinators).
+
+    Approval already does this; it is for runs approved before, and it never plans a line twice.
+    409 when the run is not approved.
+    """
+    actor = coordinator(request, "plan shipments")
+    run = get_or_404(PlanRun.objects.all(), "plan run", pk=run_id)
+    created = _step(lambda: services.create_shipments_for_run(run, actor=actor))
+    return {"run": run.pk, "created": [shipment.code for shipment in created]}

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from nsatu.core.schemas import NO_NUL, Version, listed_nations
+from nsatu.shipments.choices import NEXT_STATE, ShipmentState
 from nsatu.shipments.models import Shipment
+
+# As long as the serial column; typed or scanned, so no NUL either.
+Serial = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL)]
+Serials = Annotated[list[Serial], Field(max_length=10000)]
+Count = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+# The path segment that takes each state's step: /shipments/{code}/{step}, or /receipt.
+STEP_OF_STATE: dict[str, str] = {
+    ShipmentState.DISPATCHED: "dispatch",
+    ShipmentState.AT_HUB: "at-hub",
+    ShipmentState.HANDED_OVER: "hand-over",
+    ShipmentState.RECEIVED: "receipt",
+}
 
 
 class LegOut(Schema):
-    kind: str
+    kind: str = Field(description="to_hub or to_recipient")
     origin: str
     destination: str
     planned_departure: dt.date
@@ -21,20 +38,31 @@ class LegOut(Schema):
 
 
 class ShipmentOut(Schema):
+    """A shipment on its way donor -> hub -> recipient, with its two legs."""
+
     code: str
+    run: int = Field(description="the plan run whose approved line it carries")
     offer: str
     donor: str
     recipient: str
     hub: str
     item_type: str
     quantity: float
-    state: str
+    state: str = Field(description="planned, dispatched, at_hub, handed_over or received")
+    next_step: str | None = Field(description="dispatch, at-hub, hand-over, receipt; null once received")
     planned_arrival: dt.date
+    days_late: int = Field(description="days past the planned arrival, at receipt or today")
     dispatched_on: dt.date | None
     received_on: dt.date | None
     quantity_received: float | None
+    releasability: str
+    releasable_to: list[str]
     version: int
     legs: list[LegOut]
+
+    @staticmethod
+    def resolve_run(obj: Shipment) -> int:
+        return obj.allocation.run_id
 
     @staticmethod
     def resolve_offer(obj: Shipment) -> str:
@@ -57,30 +85,54 @@ class ShipmentOut(Schema):
         return obj.item_type.code
 
     @staticmethod
+    def resolve_next_step(obj: Shipment) -> str | None:
+        following = NEXT_STATE.get(obj.state)
+        return STEP_OF_STATE[following] if following else None
+
+    @staticmethod
+    def resolve_days_late(obj: Shipment) -> int:
+        return obj.days_late(timezone.localdate())
+
+    @staticmethod
+    def resolve_releasable_to(obj: Shipment, context: Any = None) -> list[str]:
+        return listed_nations(obj, context)
+
+    @staticmethod
     def resolve_legs(obj: Shipment) -> list[LegOut]:
         return [LegOut.from_orm(leg) for leg in obj.legs.all()]
 
 
 class StepIn(Schema):
-    version: int | None = Field(None, ge=1, le=2**31 - 1)
-    on: dt.date | None = None
-    serials: list[str] = Field(default_factory=list, max_length=10000, description="dispatch only")
+    version: Version | None = None
+    on: dt.date | None = Field(None, description="the day of the step; default today")
+    serials: Serials = Field(
+        default_factory=list, description="dispatch only: one per unit of a serialised item"
+    )
 
 
 class ReceiptIn(Schema):
-    version: int | None = Field(None, ge=1, le=2**31 - 1)
-    on: dt.date | None = None
-    quantity_received: float = Field(ge=0, le=1e12)
-    damaged: float = Field(0, ge=0, le=1e12)
-    wrong_item: float = Field(0, ge=0, le=1e12)
-    serials: list[str] = Field(default_factory=list, max_length=10000)
-    note: str = Field("", max_length=5000)
+    version: Version | None = None
+    on: dt.date | None = Field(None, description="the day of the receipt; default today")
+    quantity_received: Count = Field(description="units of the shipped item that arrived, damaged included")
+    damaged: Count = 0
+    wrong_item: Count = Field(0, description="units of something else that came instead")
+    serials: Serials = Field(default_factory=list, description="the serials found, for serialised items")
+    note: Annotated[str, StringConstraints(max_length=5000, pattern=NO_NUL)] = ""
 
 
 class ReconciliationOut(Schema):
+    """What the receipt's serials said against those recorded at dispatch."""
+
     code: str
     state: str
     matched: list[str]
     missing: list[str]
     extra: list[str]
-    swapped: list[list[str]]
+    swapped: list[list[str]] = Field(description="[serial, the other shipment's code] pairs")
+
+
+class ShipmentsPlannedOut(Schema):
+    """The shipments planned for a run's lines that had none."""
+
+    run: int
+    created: list[str] = Field(description="codes of the new shipments; empty when every line has one")

@@ -11,6 +11,8 @@ from nsatu.nations.api import router as nations_router
 from nsatu.needs.api import router as needs_router
 from nsatu.offers.api import router as offers_router
 from nsatu.planning.api import router as planning_router
+from nsatu.shipments.api import router as shipments_router
+from nsatu.stress.api import router as stress_router
 from nsatu.tokens.auth import token_auth
 from nsatu.training.api import router as training_router
 
@@ -18,7 +20,8 @@ api = NinjaAPI(
     title="NSATU coordination API",
     version="1",
     description=(
-        "Requirements, offers, planning and the reference data of the NSATU coordination platform. "
+        "Requirements, offers, planning, shipments, training, the agreements' aid chain, stress runs "
+        "and the reference data of the NSATU coordination platform. "
         "Authenticate with the web session (send the CSRF token on unsafe methods) or with "
         "`Authorization: Bearer <token>` (`nsatu token create`). Lists page with `limit` and `offset` "
         "and answer `{items, count}`. Records not releasable to your nation answer 404. "
@@ -38,6 +41,8 @@ for router in (
     logistics_router,
     training_router,
     planning_router,
+    shipments_router,
+    stress_router,
 ):
     api.add_router("/", router)
 

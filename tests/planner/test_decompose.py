@@ -12,7 +12,7 @@ from nsatu.planner import model
 from nsatu.planner.check import check_plan
 from nsatu.planner.decompose import fingerprint, part_of, plan_in_part, relax_hubs, split_by_capability
 from nsatu.planner.metrics import objective_of
-from nsatu.planner.optimal import plan_optimal
+from nsatu.planner.optimal import plan_optimal, reassigned
 from nsatu.planner.scenario import Scenario
 from nsatu.planner.schedule import crew_frontier, schedule_through_hubs
 from nsatu.planner.solve import solve
@@ -174,3 +174,21 @@ def test_plan_in_part_keeps_only_the_parts_lines() -> None:
     inside = plan_in_part(ammo, plan)
     assert inside.n_lines == int((plan.alloc_offer == 1).sum()) > 0
     assert set(inside.alloc_offer.tolist()) == {0} and set(inside.alloc_hub.tolist()) == {0}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_re_assigned_arrivals_stay_valid(s: Scenario) -> None:
+    offers, requirements, quantities = compatible_lines(s)
+    plan = schedule_through_hubs(s, offers, requirements, quantities)
+    assert check_plan(s, reassigned(s, model.build(s), plan)) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_re_assigning_the_same_arrivals_never_loses_value(seed: int) -> None:
+    s = random_scenario(seed, requirements=14, offers=30, horizon=10)
+    offers, requirements, quantities = compatible_lines(s)
+    plan = schedule_through_hubs(s, offers, requirements, quantities)
+    better = reassigned(s, model.build(s), plan)
+    assert check_plan(s, better) == []
+    assert objective_of(s, better) >= objective_of(s, plan) - 1e-6

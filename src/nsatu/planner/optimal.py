@@ -58,6 +58,7 @@ LP_SHARE = 0.5
 # Relative margin added to every bound for solver tolerances.
 BOUND_MARGIN = 1e-7
 NOTHING_FLOWS = "no offer can reach a requirement"
+NO_LP = "no LP solution in time"
 
 
 def plan_optimal(
@@ -280,6 +281,18 @@ def _solve_parts(
         _report_parts(
             report, candidates, results, f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}"
         )
+    # the relaxations that ran out of time get the time the others left over
+    retry = [i for i, r in enumerate(results) if r.status == NO_LP]
+    for n, i in enumerate(retry):
+        share = 0.7 * (deadline - time.perf_counter()) * sizes[i] / max(sizes[retry[n:]].sum(), 1.0)
+        if share < 0.05:
+            break
+        # the retry starts from the same seed, so its plan is no worse than the first try's
+        result, models[i] = _relax_part(parts[i], prints[i], seed, share)
+        result.bound = min(result.bound, results[i].bound)
+        result.build_seconds += results[i].build_seconds
+        results[i] = result
+        _report_parts(report, candidates, results, f"capability {parts[i].code} again: {results[i].status}")
     open_parts = sorted(
         (i for i, r in enumerate(results) if models[i] is not None and _gap(r.objective, r.bound) > gap / 2),
         key=lambda i: results[i].objective - results[i].bound,
@@ -337,7 +350,7 @@ def _relax_part(
         plans.add(plan_in_part(part, seed))
     bound = _supply_bound(sub)
     relaxed = solve(*_arrays(lp), time_limit=seconds, relax_integrality=True)
-    status = "no LP solution in time"
+    status = NO_LP
     if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
         bound = min(bound, relaxed.objective)
         plans.add(

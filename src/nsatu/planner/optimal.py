@@ -168,7 +168,7 @@ def _plan_optimal(
     scheduled = schedule_through_hubs(s, offer, requirement, quantity)
     candidates.add(scheduled)
     best_value = candidates.best_value()
-    report(ProgressEvent("solve", None, best_value, bound, _gap(best_value, bound), "lines scheduled"))
+    report(ProgressEvent("repair", 0.93, best_value, bound, _gap(best_value, bound), "lines scheduled"))
     build_seconds = sum(p.build_seconds for p in parts)
     notes = [f"{len(parts)} capabilities solved with hubs relaxed in {part_seconds:.1f} s"]
     whole: LinearProgram | None = None
@@ -256,8 +256,16 @@ def _solve_parts(
     # a part's model size grows with its offers and requirements
     sizes = np.array([float(p.offers.size + p.requirements.size) for p in parts])
     seed = candidates.best()
+    supply = [_supply_bound(p.scenario) for p in parts]
     results: list[PartResult] = []
     models: list[LinearProgram | None] = []
+
+    def progress(fraction: float, message: str) -> None:
+        # parts not solved yet count with their supply bound, so the sum is a bound at every step
+        bound = sum(r.bound for r in results) + sum(supply[len(results) :])
+        incumbent = candidates.best_value()
+        report(ProgressEvent("solve", fraction, incumbent, bound, _gap(incumbent, bound), message))
+
     for i, part in enumerate(parts):
         old_print, old_bound = previous.get(part.code, ("", 0.0))
         if warm_start is not None and old_print == prints[i]:
@@ -278,8 +286,8 @@ def _solve_parts(
             result, lp = _relax_part(part, prints[i], seed, share)
         results.append(result)
         models.append(lp)
-        _report_parts(
-            report, candidates, results, f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}"
+        progress(
+            0.6 * (i + 1) / len(parts), f"capability {part.code} ({i + 1}/{len(parts)}): {result.status}"
         )
     # the relaxations that ran out of time get the time the others left over
     retry = [i for i, r in enumerate(results) if r.status == NO_LP]
@@ -292,7 +300,7 @@ def _solve_parts(
         result.bound = min(result.bound, results[i].bound)
         result.build_seconds += results[i].build_seconds
         results[i] = result
-        _report_parts(report, candidates, results, f"capability {parts[i].code} again: {results[i].status}")
+        progress(0.6, f"capability {parts[i].code} again: {results[i].status}")
     open_parts = sorted(
         (i for i, r in enumerate(results) if models[i] is not None and _gap(r.objective, r.bound) > gap / 2),
         key=lambda i: results[i].objective - results[i].bound,
@@ -305,18 +313,11 @@ def _solve_parts(
             break
         results[i] = _branch_part(parts[i], lp, results[i], gap, share)
         code = parts[i].code
-        _report_parts(
-            report, candidates, results, f"capability {code} ({n + 1}/{len(open_parts)}): {results[i].status}"
+        progress(
+            0.6 + 0.3 * (n + 1) / len(open_parts),
+            f"capability {code}, branch and bound ({n + 1}/{len(open_parts)}): {results[i].status}",
         )
     return results, time.perf_counter() - started
-
-
-def _report_parts(
-    report: ProgressCallback, candidates: Candidates, results: list[PartResult], message: str
-) -> None:
-    incumbent = candidates.best_value()
-    bound = sum(r.bound for r in results)
-    report(ProgressEvent("solve", None, incumbent, bound, None, message))
 
 
 def _part_plan(part: Part, lines: tuple[IntArray, IntArray, FloatArray, IntArray]) -> Plan:

@@ -162,7 +162,7 @@ def _plan_optimal(
         return _empty_plan(s, "no offer can reach a requirement it may serve within the horizon")
     bound = min(sum(p.bound for p in parts), _supply_bound(s))
     report(
-        ProgressEvent("repair", 0.0, candidates.best_value(), bound, message="scheduling through the hubs")
+        ProgressEvent("repair", 0.9, candidates.best_value(), bound, message="scheduling through the hubs")
     )
     offer, requirement, quantity = (np.concatenate([p.lines[k] for p in parts]) for k in range(3))
     scheduled = schedule_through_hubs(s, offer, requirement, quantity)

@@ -253,8 +253,14 @@ def _solve_parts(
     parts = split_by_capability(relax_hubs(s))
     previous = _previous_parts(warm_start)
     prints = [fingerprint(p.scenario) for p in parts]
-    # a part's model size grows with its offers and requirements
-    sizes = np.array([float(p.offers.size + p.requirements.size) for p in parts])
+    kept = [
+        warm_start is not None and previous.get(p.code, ("", 0.0))[0] == f
+        for p, f in zip(parts, prints, strict=True)
+    ]
+    # a part's model size grows with its offers and requirements; a kept part takes no time
+    sizes = np.array(
+        [0.0 if k else float(p.offers.size + p.requirements.size) for p, k in zip(parts, kept, strict=True)]
+    )
     seed = candidates.best()
     supply = [_supply_bound(p.scenario) for p in parts]
     results: list[PartResult] = []
@@ -267,8 +273,8 @@ def _solve_parts(
         report(ProgressEvent("solve", fraction, incumbent, bound, _gap(incumbent, bound), message))
 
     for i, part in enumerate(parts):
-        old_print, old_bound = previous.get(part.code, ("", 0.0))
-        if warm_start is not None and old_print == prints[i]:
+        if kept[i] and warm_start is not None:
+            old_bound = previous[part.code][1]
             old = plan_in_part(part, warm_start)
             result = PartResult(
                 part.code,

@@ -27,11 +27,14 @@ class ReleasableModel(models.Model):
     """A record carrying a releasability marking.
 
     Subclasses name the path to the owning nation and to the record's
-    capability, so that one queryset filter serves every model.
+    capability, so that one queryset filter serves every model, and any other
+    party that always sees the record whatever its marking (a shipment's
+    recipient, who must confirm its receipt).
     """
 
     RELEASE_OWNER_FIELD: ClassVar[str] = ""
     RELEASE_CAPABILITY_FIELD: ClassVar[str] = ""
+    RELEASE_PARTY_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     releasability = models.CharField(
         _("releasability"), max_length=16, choices=Releasability.choices, default=Releasability.PUBLIC

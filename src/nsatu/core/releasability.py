@@ -1,9 +1,10 @@
 """The one releasability filter: what a user's nation may see.
 
 Command roles (coordinator, leadership, auditor) see every record. A nation's
-representative sees its own records, public ones, those marked for its
-nation, and coalition-marked ones whose capability is covered by a coalition
-the nation belongs to or leads. Anonymous users see nothing.
+representative sees its own records, those it is a party to (a shipment's
+recipient), public ones, those marked for its nation, and coalition-marked
+ones whose capability is covered by a coalition the nation belongs to or
+leads. Anonymous users see nothing.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def releasable_q(model: type[ReleasableModel], user: Any) -> Q:
     in_coalition = Exists(
         Coalition.objects.filter(capabilities=OuterRef(cap)).filter(Q(members=nation_id) | Q(leads=nation_id))
     )
+    parties = Q(pk__in=[])
+    for field in model.RELEASE_PARTY_FIELDS:
+        parties |= Q(**{f"{field}_id": nation_id})
     return (
         Q(**{f"{model.RELEASE_OWNER_FIELD}_id": nation_id})
+        | parties
         | Q(releasability=Releasability.PUBLIC)
         | (Q(releasability=Releasability.NATIONS) & Q(listed))
         | (Q(releasability=Releasability.COALITION) & Q(in_coalition))

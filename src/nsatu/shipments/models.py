@@ -42,6 +42,7 @@ class Shipment(TrackedModel, ReleasableModel):
 
     RELEASE_OWNER_FIELD = "donor"
     RELEASE_CAPABILITY_FIELD = "item_type__family__capability"
+    RELEASE_PARTY_FIELDS = ("recipient",)
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     allocation = models.ForeignKey(

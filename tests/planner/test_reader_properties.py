@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nsatu.planner.scenario import ScenarioError, read_scenario, write_scenario
+from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario, write_scenario
 from nsatu.planner.synth import generate
 from tests.planner.strategies import scenarios
 
@@ -38,18 +40,60 @@ def test_a_huge_whole_number_is_a_located_error(tmp_path: Path) -> None:
         raise AssertionError("a lead time of 1e20 days was accepted")
 
 
+def fractional_each_cells(s: Scenario) -> set[tuple[str, int, str]]:
+    """Where a written ``s`` has a non-whole quantity of something counted in `each`.
+
+    An offer's item type is `each`; a requirement is `each` when the item types
+    whose family may serve it (``requirement_family_ok``) exist and are all `each`.
+    """
+    cells = {
+        ("offers.csv", i + 2, "quantity")
+        for i in range(len(s.offer_ids))
+        if s.item_is_each[s.offer_item[i]] and not float(s.offer_quantity[i]).is_integer()
+    }
+    for r in range(len(s.requirement_ids)):
+        serving = s.requirement_family_ok[r][s.item_family]
+        each = serving.any() and s.item_is_each[serving].all()
+        if each and not float(s.requirement_quantity[r]).is_integer():
+            cells.add(("requirements.csv", r + 2, "quantity"))
+    return cells
+
+
 @FUZZ
 @given(scenarios())
-def test_write_read_write_is_identical(scenario: object) -> None:
+def test_write_read_write_is_identical(scenario: Scenario) -> None:
+    """Round trips are byte-identical; fractional `each` quantities are refused, each one located."""
     with tempfile.TemporaryDirectory() as tmp:
         first, second = Path(tmp) / "a", Path(tmp) / "b"
-        write_scenario(scenario, first)  # type: ignore[arg-type]
+        write_scenario(scenario, first)
+        fractional = fractional_each_cells(scenario)
+        if fractional:
+            with pytest.raises(ScenarioError) as refused:
+                read_scenario(first)
+            assert {(e.file, e.row, e.column) for e in refused.value.errors} == fractional
+            return
         back = read_scenario(first)
         write_scenario(back, second)
         assert folder_bytes(first) == folder_bytes(second)
-        assert back.offer_ids == scenario.offer_ids  # type: ignore[attr-defined]
-        assert np.allclose(back.offer_quantity, scenario.offer_quantity)  # type: ignore[attr-defined]
-        assert np.array_equal(back.requirement_family_ok, scenario.requirement_family_ok)  # type: ignore[attr-defined]
+        assert back.offer_ids == scenario.offer_ids
+        assert np.allclose(back.offer_quantity, scenario.offer_quantity)
+        assert np.array_equal(back.requirement_family_ok, scenario.requirement_family_ok)
+
+
+@FUZZ
+@given(scenarios())
+def test_whole_each_quantities_always_read(scenario: Scenario) -> None:
+    """Rounding every `each` quantity up makes any generated scenario readable."""
+    each = scenario.item_is_each[scenario.offer_item]
+    s = dataclasses.replace(
+        scenario,
+        offer_quantity=np.where(each, np.ceil(scenario.offer_quantity), scenario.offer_quantity),
+        requirement_quantity=np.ceil(scenario.requirement_quantity),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        write_scenario(s, Path(tmp) / "a")
+        back = read_scenario(Path(tmp) / "a")
+        assert np.array_equal(back.offer_quantity, s.offer_quantity)
 
 
 _VALID: dict[str, bytes] = {}

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from nsatu.planner.scenario import CellError, ScenarioError, read_scenario, write_scenario
+from nsatu.planner.scenario import (
+    CellError,
+    ScenarioError,
+    read_scenario,
+    workbook_archive_errors,
+    write_scenario,
+)
 from nsatu.planner.synth import generate
 
 BASE: dict[str, str] = {
@@ -447,3 +456,185 @@ def test_not_a_scenario(tmp_path: Path) -> None:
     assert errors_of(tmp_path / "nothing")[0].message == "no such folder or file"
     (tmp_path / "x.txt").write_text("hi")
     assert "expected" in errors_of(tmp_path / "x.txt")[0].message
+
+
+# ----- `each` quantities are whole (FORMAT.md: `each` means integer quantities) -----
+
+EACH_CASES = {
+    # an offer of an `each` item type
+    "offer of each": ("offers.csv", "LEO2A4,4,", "LEO2A4,2.5,", ("offers.csv", 2, "quantity")),
+    # every family of `armour` (LEO2, T72) has only `each` item types
+    "requirement of an each capability": (
+        "requirements.csv",
+        "armour,10,",
+        "armour,10.5,",
+        ("requirements.csv", 2, "quantity"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EACH_CASES))
+def test_fractional_each_quantities_are_located_errors(tmp_path: Path, case: str) -> None:
+    file, old, new, where = EACH_CASES[case]
+    files = dict(BASE)
+    files[file] = files[file].replace(old, new, 1)
+    errors = errors_of(write_folder(tmp_path / "s", files))
+    assert located(errors) == {where}, errors
+    assert "not a whole number" in errors[0].message and "`each`" in errors[0].message
+
+
+def test_fractional_quantities_of_real_units_read(tmp_path: Path) -> None:
+    files = dict(BASE)
+    files["offers.csv"] = files["offers.csv"].replace("SHELL,2000,", "SHELL,2000.5,")
+    files["requirements.csv"] = files["requirements.csv"].replace("ammo,5000,", "ammo,5000.25,")
+    s = read_scenario(write_folder(tmp_path / "s", files))
+    assert s.offer_quantity[2] == 2000.5 and s.requirement_quantity[1] == 5000.25
+
+
+def test_a_requirement_is_each_only_when_every_item_type_that_can_serve_it_is(tmp_path: Path) -> None:
+    files = dict(BASE)
+    # armour gains a family counted in kg (spare-part kits), and a family with no item type
+    files["families.csv"] += "KIT,Armour kits,armour,true,,0,0\nNOITEM,Unbuilt,armour,true,,0,0\n"
+    files["item_types.csv"] += "KITS,Track kits,KIT,kg,1,\n"
+    files["requirements.csv"] += (
+        "R3,armour,7.5,2,2025-03-03,\n"  # KIT may serve it: real quantities, fine
+        "R4,armour,7.5,2,2025-03-03,LEO2;T72\n"  # only `each` families accepted: refused
+        "R5,armour,7.5,2,2025-03-03,NOITEM\n"  # no item type can serve it: nothing to count, fine
+        "R6,armour,7.5,2,2025-03-03,KIT;LEO2\n"  # kg and each: fine
+    )
+    errors = errors_of(write_folder(tmp_path / "s", files))
+    assert located(errors) == {("requirements.csv", 5, "quantity")}, errors
+
+
+def test_unit_each_is_read_ignoring_case(tmp_path: Path) -> None:
+    files = dict(BASE)
+    files["item_types.csv"] = files["item_types.csv"].replace("LEO2,each,", "LEO2,Each,")
+    files["offers.csv"] = files["offers.csv"].replace("LEO2A4,4,", "LEO2A4,4.5,")
+    assert ("offers.csv", 2, "quantity") in located(errors_of(write_folder(tmp_path / "s", files)))
+
+
+# ----- allocated offers: `offered`, with `platform_status` = allocated -----
+
+
+def _with_platform_status(files: dict[str, str], first: str, third: str = "") -> dict[str, str]:
+    lines = files["offers.csv"].splitlines()
+    lines[0] += ",platform_status"
+    lines[1] += f",{first}"
+    lines[3] += f",{third}"
+    lines[2] += ","
+    return {**files, "offers.csv": "\n".join(lines) + "\n"}
+
+
+def test_an_allocated_offer_is_offered_and_unavailable_to_a_new_plan(tmp_path: Path) -> None:
+    s = read_scenario(write_folder(tmp_path / "s", _with_platform_status(BASE, "Allocated")))
+    assert s.offer_withdrawn.tolist() == [True, False, True]  # O1 committed, O3 withdrawn
+    assert [row["platform_status"] for row in s.extra_columns["offers"]] == ["allocated", "", ""]
+    write_scenario(s, tmp_path / "out")
+    lines = (tmp_path / "out" / "offers.csv").read_text().splitlines()
+    assert lines[0].endswith(",status,platform_status")
+    assert lines[1] == "O1,DEU,LEO2A4,4,2025-01-06,,offered,allocated"
+    assert lines[3].endswith(",withdrawn,")
+    write_scenario(read_scenario(tmp_path / "out"), tmp_path / "again")
+    assert (tmp_path / "again" / "offers.csv").read_bytes() == (tmp_path / "out" / "offers.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("first", "third", "where"),
+    [
+        ("booked", "", ("offers.csv", 2, "platform_status")),
+        ("", "allocated", ("offers.csv", 4, "platform_status")),
+    ],
+)
+def test_platform_status_errors_are_located(
+    tmp_path: Path, first: str, third: str, where: tuple[str, int, str]
+) -> None:
+    errors = errors_of(write_folder(tmp_path / "s", _with_platform_status(BASE, first, third)))
+    assert located(errors) == {where}, errors
+
+
+# ----- workbooks: reproducible bytes, and no zip bomb reaches a reader -----
+
+
+def test_workbook_export_is_byte_identical_whenever_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = read_scenario(write_folder(tmp_path / "s", {**BASE, **EXTENSIONS}))
+    write_scenario(s, tmp_path / "a.xlsx", xlsx=True)
+    later = time.time() + 400 * 24 * 3600  # as if written again a year later
+    monkeypatch.setattr(time, "time", lambda: later)
+    write_scenario(s, tmp_path / "b.xlsx", xlsx=True)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.xlsx") as archive:
+        assert archive.namelist()[0] == "[Content_Types].xml"
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    assert core.count("1980-01-01T00:00:00Z") == 2 and "nsatu" in core
+    # still a workbook that reads back to the same folder
+    write_scenario(read_scenario(tmp_path / "a.xlsx"), tmp_path / "back")
+    write_scenario(s, tmp_path / "direct")
+    for path in (tmp_path / "direct").iterdir():
+        assert (tmp_path / "back" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx").sheetnames[0] == "scenario"
+
+
+def _patch_declared_size(path: Path, entry: str, size: int) -> None:
+    """Make the zip directory (and the entry's local header) claim ``size`` unpacked bytes."""
+    data = bytearray(path.read_bytes())
+    name = entry.encode()
+    for signature, size_at, name_at in ((b"PK\x01\x02", 24, 46), (b"PK\x03\x04", 22, 30)):
+        at = data.find(signature)
+        while at >= 0 and data[at + name_at : at + name_at + len(name)] != name:
+            at = data.find(signature, at + 1)
+        assert at >= 0, (signature, entry)
+        data[at + size_at : at + size_at + 4] = struct.pack("<I", size)
+    path.write_bytes(bytes(data))
+
+
+def _workbook_with(path: Path, entries: dict[str, bytes]) -> Path:
+    _workbook(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return path
+
+
+def test_a_workbook_claiming_too_much_unpacked_data_is_refused(tmp_path: Path) -> None:
+    path = _workbook_with(tmp_path / "big.xlsx", {"xl/media/blob.bin": b"x" * 1000})
+    _patch_declared_size(path, "xl/media/blob.bin", 300_000_000)
+    errors = errors_of(path)
+    assert located(errors) == {("big.xlsx", 0, "")}
+    assert "MB" in errors[0].message and "zip bomb" in errors[0].message
+
+
+def test_a_highly_compressed_workbook_is_refused(tmp_path: Path) -> None:
+    path = _workbook_with(tmp_path / "bomb.xlsx", {"xl/media/zeros.bin": bytes(20_000_000)})
+    errors = errors_of(path)
+    assert located(errors) == {("bomb.xlsx", 0, "")}
+    assert "compressed" in errors[0].message and "to 1" in errors[0].message
+
+
+def test_an_entry_unpacking_beyond_its_declared_size_is_refused(tmp_path: Path) -> None:
+    path = _workbook_with(tmp_path / "liar.xlsx", {"xl/media/zeros.bin": bytes(5_000_000)})
+    _patch_declared_size(path, "xl/media/zeros.bin", 1000)  # the directory lies: 1 kB
+    errors = errors_of(path)
+    assert located(errors) == {("liar.xlsx", 0, "")}
+    assert "xl/media/zeros.bin" in errors[0].message and "declares" in errors[0].message
+
+
+def test_a_workbook_with_too_many_entries_is_refused(tmp_path: Path) -> None:
+    path = _workbook_with(tmp_path / "many.xlsx", {f"xl/media/{i}.bin": b"" for i in range(10_001)})
+    errors = errors_of(path)
+    assert located(errors) == {("many.xlsx", 0, "")} and "entries" in errors[0].message
+
+
+def test_a_workbook_that_is_not_a_zip_is_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "text.xlsx"
+    path.write_text("iso3,name\nUKR,Ukraine\n")
+    errors = errors_of(path)
+    assert located(errors) == {("text.xlsx", 0, "")} and "not a readable .xlsx workbook" in errors[0].message
+
+
+def test_the_archive_guard_reads_bytes_too(tmp_path: Path) -> None:
+    path = _workbook_with(tmp_path / "bomb.xlsx", {"xl/media/zeros.bin": bytes(20_000_000)})
+    assert workbook_archive_errors(path.read_bytes(), "upload.xlsx")[0].file == "upload.xlsx"
+    assert workbook_archive_errors(_workbook(tmp_path / "ok.xlsx").read_bytes(), "ok.xlsx") == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +13,16 @@ import pytest
 from django.core.management import call_command
 from typer.testing import CliRunner
 
+from nsatu.catalog.models import Capability, Family
 from nsatu.cli import app
 from nsatu.core.actors import CLI
 from nsatu.core.ledger import verify_ledger
 from nsatu.core.models import Event
-from nsatu.offers.models import Offer
-from nsatu.planner.scenario import ScenarioError, read_scenario, write_scenario
+from nsatu.core.services import update_record
+from nsatu.logistics.models import Route
+from nsatu.needs.models import Requirement
+from nsatu.offers.models import Offer, OfferStatus
+from nsatu.planner.scenario import TABLE_COLUMNS, ScenarioError, read_scenario, write_scenario
 from nsatu.planner.synth import generate
 from nsatu.planning.adapters import import_scenario, scenario_from_db
 
@@ -126,3 +133,167 @@ def test_demo_scenario_loads(db: Any) -> None:
         pytest.fail(f"the demo scenario is missing at {DEMO_SCENARIO}")
     report = import_scenario(read_scenario(DEMO_SCENARIO), actor=CLI)
     assert report.created["nations"] >= 40 and report.created["offers"] > 0
+
+
+@pytest.mark.django_db(transaction=True)  # flush cannot run inside the test's transaction on PostgreSQL
+def test_demo_round_trips_through_the_database_as_folder_and_workbook(tmp_path: Path) -> None:
+    """Every column of the demo, its assumption labels (`note`, `source`) too, survives the database;
+    workbook exports are byte-identical, and so is workbook -> empty database -> workbook."""
+    from nsatu.commands.scenario import DEMO_SCENARIO
+
+    import_scenario(read_scenario(DEMO_SCENARIO), actor=CLI)
+    out = tmp_path / "demo"
+    write_scenario(scenario_from_db(), out)
+    assert folder_bytes(out) == folder_bytes(DEMO_SCENARIO)
+    route = Route.objects.order_by("pk").first()
+    assert route is not None and "assumption" in route.extra["note"]
+    assert Family.objects.get(code="F16").extra.keys() == {"calibre_mm", "note"}
+    assert Requirement.objects.filter(extra__source="assumption").exists()
+
+    runner = CliRunner()
+    first, again = tmp_path / "first.xlsx", tmp_path / "again.xlsx"
+    assert runner.invoke(app, ["scenario", "export", str(first), "--xlsx"]).exit_code == 0
+    assert runner.invoke(app, ["scenario", "export", str(again), "--xlsx"]).exit_code == 0
+    assert first.read_bytes() == again.read_bytes()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Offer.objects.exists()
+    assert runner.invoke(app, ["scenario", "import", str(first)]).exit_code == 0
+    second = tmp_path / "second.xlsx"
+    assert runner.invoke(app, ["scenario", "export", str(second), "--xlsx"]).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    folder = tmp_path / "from-workbook"
+    write_scenario(scenario_from_db(), folder)
+    assert folder_bytes(folder) == folder_bytes(DEMO_SCENARIO)
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    """The reader tests' small hand-written scenario, with the extension files."""
+    from tests.planner.test_scenario_io import BASE, EXTENSIONS, write_folder
+
+    return write_folder(tmp_path / "tiny", {**BASE, **EXTENSIONS})
+
+
+def _strip_to_format_md(folder: Path) -> None:
+    """Leave only FORMAT.md's files and columns: no extension file, no extra column."""
+    for path in folder.iterdir():
+        if path.name not in FORMAT_FILES:
+            path.unlink()
+    for name, columns in TABLE_COLUMNS.items():
+        path = folder / f"{name}.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+FORMAT_FILES = {"scenario.toml", *(f"{name}.csv" for name in TABLE_COLUMNS)}
+
+
+def test_a_format_md_only_folder_leaves_what_it_does_not_say_alone(tmp_path: Path) -> None:
+    from nsatu.commands.scenario import DEMO_SCENARIO
+
+    import_scenario(read_scenario(DEMO_SCENARIO), actor=CLI)
+    before = tmp_path / "before"
+    write_scenario(scenario_from_db(), before)
+    events = Event.objects.count()
+    plain = tmp_path / "plain"
+    shutil.copytree(DEMO_SCENARIO, plain)
+    _strip_to_format_md(plain)
+    toml = plain / "scenario.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines(keepends=True)
+    toml.write_text("".join(line for line in lines if not line.startswith(("name", "description"))))
+    report = import_scenario(read_scenario(plain), actor=CLI)
+    assert report.changed_rows == 0, report.updated
+    assert Event.objects.count() == events  # no capability renamed to "", no marking reset, no note lost
+    after = tmp_path / "after"
+    write_scenario(scenario_from_db(), after)
+    assert folder_bytes(after) == folder_bytes(before)
+    assert Capability.objects.get(code="fighter").name
+
+
+def test_a_column_present_but_empty_is_imported_as_empty(tiny_folder: Path) -> None:
+    import_scenario(read_scenario(tiny_folder), actor=CLI)
+    offers = tiny_folder / "offers.csv"
+    lines = offers.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",note,lot"
+    lines[1:] = [line + ",first lot,L1" for line in lines[1:2]] + [line + ",," for line in lines[2:]]
+    offers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import_scenario(read_scenario(tiny_folder), actor=CLI)
+    first = Offer.objects.get(code=lines[1].split(",")[0])
+    assert first.note == "first lot" and first.extra == {"lot": "L1"}
+    lines[1:2] = [lines[1].replace(",first lot,L1", ",,")]
+    offers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_scenario(read_scenario(tiny_folder), actor=CLI)
+    assert report.updated == {"offers": 1}
+    first.refresh_from_db()
+    assert first.note == "" and first.extra == {"lot": ""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_allocated_offer_exports_offered_and_comes_back_allocated(
+    tiny_folder: Path, tmp_path: Path
+) -> None:
+    import_scenario(read_scenario(tiny_folder), actor=CLI)
+    offer = Offer.objects.filter(status=OfferStatus.OFFERED).order_by("code").first()
+    assert offer is not None
+    update_record(offer, actor=CLI, status=OfferStatus.ALLOCATED)
+    out = tmp_path / "out"
+    write_scenario(scenario_from_db(), out)
+    with (out / "offers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {row["id"]: row for row in csv.DictReader(handle)}
+    assert rows[offer.code]["status"] == "offered" and rows[offer.code]["platform_status"] == "allocated"
+    assert {r["platform_status"] for code, r in rows.items() if code != offer.code} == {""}
+    assert read_scenario(out).offer_withdrawn[read_scenario(out).offer_index[offer.code]]  # not planned again
+    call_command("flush", interactive=False, verbosity=0)
+    import_scenario(read_scenario(out), actor=CLI)
+    assert Offer.objects.get(code=offer.code).status == OfferStatus.ALLOCATED
+    assert Offer.objects.filter(status=OfferStatus.ALLOCATED).count() == 1
+    second = tmp_path / "second"
+    write_scenario(scenario_from_db(), second)
+    assert folder_bytes(second) == folder_bytes(out)
+    # a file without the column keeps the allocation; one that withdraws the offer withdraws it
+    assert import_scenario(read_scenario(tiny_folder), actor=CLI).changed_rows == 0
+    assert Offer.objects.get(code=offer.code).status == OfferStatus.ALLOCATED
+    rows[offer.code].update(status="withdrawn", platform_status="")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[offer.code]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows.values())
+    (out / "offers.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    import_scenario(read_scenario(out), actor=CLI)
+    assert Offer.objects.get(code=offer.code).status == OfferStatus.WITHDRAWN
+
+
+def test_a_fractional_each_offer_is_refused_with_its_cell(small_folder: Path) -> None:
+    scenario = read_scenario(small_folder)
+    row = int(
+        next(i for i in range(len(scenario.offer_ids)) if scenario.item_is_each[scenario.offer_item[i]])
+    )
+    offers = small_folder / "offers.csv"
+    lines = offers.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[row + 1].split(",")
+    cells[header.index("quantity")] = "2.5"
+    lines[row + 1] = ",".join(cells)
+    offers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scenario", "import", str(small_folder)])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert f"offers.csv, row {row + 2}, column quantity: 2.5 is not a whole number" in text
+    assert not Offer.objects.exists() and not Event.objects.exists()
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    book = tmp_path / "scenario.xlsx"
+    with zipfile.ZipFile(book, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(50_000_000))
+    result = CliRunner().invoke(app, ["scenario", "import", str(book)])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "scenario.xlsx: " in text and "zip bomb" in text and "nothing was imported" in text
+    assert not Event.objects.exists()

@@ -17,6 +17,8 @@ class Capability(TrackedModel):
 
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=120, blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -36,6 +38,8 @@ class Family(TrackedModel):
     introduction_cost = models.FloatField(null=True, blank=True, help_text=_("empty = the scenario default"))
     crew_per_unit = models.FloatField(default=0)
     existing_crews = models.FloatField(default=0)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -59,6 +63,8 @@ class FamilyAlias(TrackedModel):
     alias = models.CharField(max_length=200)
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="aliases")
     source = models.CharField(max_length=300, blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["alias"]
@@ -79,6 +85,8 @@ class ItemType(TrackedModel):
     mass_t = models.FloatField(_("mass per unit (t)"), default=0)
     nsn = models.CharField(_("NATO stock number"), max_length=17, blank=True)
     serialised = models.BooleanField(default=False, help_text=_("units carry serial numbers"))
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -15,6 +15,8 @@ class Hub(TrackedModel):
     name = models.CharField(max_length=120)
     nation = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="hubs")
     capacity_t_per_week = models.FloatField()
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -32,6 +34,8 @@ class Route(TrackedModel):
     donor = models.ForeignKey("nations.Nation", on_delete=models.CASCADE, related_name="routes")
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="routes")
     lead_time_days = models.PositiveIntegerField()
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["donor__iso3", "hub__code"]

@@ -17,6 +17,8 @@ class Nation(TrackedModel):
     nato = models.BooleanField(_("NATO member"), default=False)
     eu = models.BooleanField(_("EU member"), default=False)
     codification_bureau = models.CharField(_("NATO codification bureau"), max_length=2, blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["iso3"]
@@ -40,6 +42,8 @@ class Coalition(TrackedModel):
     capabilities = models.ManyToManyField("catalog.Capability", blank=True, related_name="coalitions")
     leads = models.ManyToManyField(Nation, blank=True, related_name="coalitions_led")
     members = models.ManyToManyField(Nation, blank=True, related_name="coalitions")
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -57,6 +61,8 @@ class Agreement(TrackedModel):
     duration_years = models.PositiveSmallIntegerField(null=True, blank=True)
     place = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["signed", "code"]
@@ -79,6 +85,8 @@ class Pledge(TrackedModel):
     amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     purpose = models.CharField(max_length=300, blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["agreement", "year", "pk"]

@@ -40,6 +40,8 @@ class Requirement(TrackedModel, ReleasableModel):
     status = models.CharField(
         max_length=12, choices=RequirementStatus.choices, default=RequirementStatus.OPEN
     )
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["priority", "needed_by", "code"]

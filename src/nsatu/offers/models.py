@@ -31,6 +31,8 @@ class Offer(TrackedModel, ReleasableModel):
     )
     status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.OFFERED)
     note = models.TextField(blank=True)
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -16,8 +16,11 @@ import math
 import os
 import re
 import shutil
+import struct
 import tempfile
 import tomllib
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,7 +294,7 @@ KNOWN_EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
     "nations": ("codification_bureau",),
     "item_types": ("serialised",),
     "requirements": ("title", "releasability"),
-    "offers": ("releasability", "note"),
+    "offers": ("releasability", "note", "platform_status"),
 }
 # Platform extension tables (docs/format.md), all optional.
 EXTENSION_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -328,6 +331,14 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_WHOLE = 1_000_000
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+
+# Zip-bomb guard for workbooks (checked before any xlsx library opens the file).
+MAX_WORKBOOK_UNPACKED = 200_000_000  # bytes, all entries together
+MAX_WORKBOOK_ENTRIES = 10_000
+MAX_COMPRESSION_RATIO = 100.0
+RATIO_CHECKED_ABOVE = 10_000_000  # bytes unpacked; smaller workbooks cannot hurt whatever their ratio
+# Fixed time of a written workbook's zip entries and document properties, so its bytes are reproducible.
+WORKBOOK_TIME = dt.datetime(1980, 1, 1)
 
 
 def format_number(value: float) -> str:
@@ -627,12 +638,100 @@ def _read_toml(path: Path, errors: list[CellError]) -> dict[str, tuple[Cell, int
     return result
 
 
+def workbook_archive_errors(source: Path | bytes, label: str) -> list[CellError]:
+    """Why a workbook must not be opened (a zip bomb, not a zip), or [] when it is safe.
+
+    An ``.xlsx`` file is a zip archive. Before openpyxl or python-calamine
+    unpack it, the zip directory is checked (entry count, declared sizes and
+    compression ratio), then every entry is inflated once without keeping it,
+    to at most the limit, since a directory can lie about sizes.
+    """
+
+    def refuse(message: str) -> list[CellError]:
+        return [CellError(label, 0, "", message)]
+
+    try:
+        handle = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        with handle, zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_WORKBOOK_ENTRIES:
+                return refuse(
+                    f"the workbook archive has {len(entries)} entries (at most {MAX_WORKBOOK_ENTRIES}); "
+                    "refused as a possible zip bomb"
+                )
+            declared = sum(e.file_size for e in entries)
+            packed = sum(e.compress_size for e in entries)
+            problem = _unpacked_problem(declared, packed)
+            if problem:
+                return refuse(problem)
+            unpacked = 0
+            for entry in entries:
+                if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    return refuse(
+                        f"entry {entry.filename!r} uses zip compression method {entry.compress_type}; "
+                        "a workbook uses only stored or deflated entries"
+                    )
+                size = _inflated_size(handle, entry, MAX_WORKBOOK_UNPACKED - unpacked)
+                if size > entry.file_size:
+                    return refuse(
+                        f"entry {entry.filename!r} unpacks to more than the {entry.file_size} bytes "
+                        "its zip directory declares; refused as a possible zip bomb"
+                    )
+                unpacked += size
+            problem = _unpacked_problem(unpacked, packed)
+            return refuse(problem) if problem else []
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError) as exc:
+        return refuse(f"not a readable .xlsx workbook (not a valid zip archive: {exc})")
+
+
+def _unpacked_problem(unpacked: int, packed: int) -> str:
+    if unpacked > MAX_WORKBOOK_UNPACKED:
+        return (
+            f"the workbook would unpack to {unpacked / 1e6:.0f} MB "
+            f"(at most {MAX_WORKBOOK_UNPACKED / 1e6:.0f} MB); refused as a possible zip bomb"
+        )
+    ratio = unpacked / max(packed, 1)
+    if unpacked > RATIO_CHECKED_ABOVE and ratio > MAX_COMPRESSION_RATIO:
+        return (
+            f"the workbook is compressed {ratio:.0f} to 1 (at most {MAX_COMPRESSION_RATIO:.0f} to 1 "
+            f"above {RATIO_CHECKED_ABOVE / 1e6:.0f} MB); refused as a possible zip bomb"
+        )
+    return ""
+
+
+def _inflated_size(handle: Any, entry: zipfile.ZipInfo, budget: int) -> int:
+    """The bytes an entry really unpacks to, counted up to ``budget`` + 1 and not kept."""
+    handle.seek(entry.header_offset)
+    local = handle.read(30)
+    if len(local) != 30 or local[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header of {entry.filename!r}")
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    handle.seek(entry.header_offset + 30 + name_length + extra_length)
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, size = entry.compress_size, 0
+    while left > 0 and size <= budget:
+        data = handle.read(min(left, 1 << 16))
+        if not data:
+            raise EOFError(f"entry {entry.filename!r} is truncated")
+        left -= len(data)
+        while data and size <= budget:
+            size += len(inflater.decompress(data, 1 << 20))
+            data = inflater.unconsumed_tail
+    return size
+
+
 def _read_workbook(
     path: Path, errors: list[CellError]
 ) -> tuple[dict[str, tuple[Cell, int]], dict[str, _Table]]:
     from python_calamine import CalamineWorkbook
 
     label = path.name
+    refused = workbook_archive_errors(path, label)
+    if refused:
+        errors.extend(refused)
+        return {}, {}
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several error types for unreadable files
@@ -734,6 +833,8 @@ def read_scenario(path: Path) -> Scenario:
         settings, tables = _read_folder(path, errors)
     elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
         settings, tables = _read_workbook(path, errors)
+        if errors and not settings and not tables:  # not opened at all: nothing else to say
+            raise ScenarioError(errors)
     elif not path.exists():
         raise ScenarioError([CellError(str(path), 0, "", "no such folder or file")])
     else:
@@ -936,6 +1037,23 @@ def _build(
     else:
         refs.maps["item_types"] = None
 
+    # FORMAT.md: `each` means whole quantities. Per family, whether its item types are `each`.
+    units_known = refs.maps["families"] is not None and refs.maps["item_types"] is not None
+    family_each: dict[int, set[bool]] = {}
+    for family_pos, unit in zip(item_family, item_unit, strict=True):
+        family_each.setdefault(family_pos, set()).add(unit.lower() == "each")
+
+    def counted_each(capability: str, accepts: list[str]) -> bool:
+        """A requirement is counted in `each` when item types can serve it (FORMAT.md rule 3)
+        and every one of them is `each`."""
+        serving = {
+            each
+            for f, code in enumerate(family_codes)
+            if family_cap_code[f] == capability and (not accepts or code in accepts)
+            for each in family_each.get(f, set())
+        }
+        return serving == {True}
+
     # requirements
     req_ids: list[str] = []
     req_cap_code: list[str] = []
@@ -960,6 +1078,13 @@ def _build(
             accepts = parse_list(row.text("accepts"))
             for code in accepts:
                 refs.check(row, "accepts", "families", code, "family")
+            whole = quantity is None or quantity.is_integer()
+            if not whole and units_known and counted_each(capability, accepts):
+                row.error(
+                    "quantity",
+                    f"{format_number(cast(float, quantity))} is not a whole number; every item type "
+                    "that can serve this requirement is counted in `each`",
+                )
             extra = requirements.extras_of(row)
             if "releasability" in extra:
                 extra["releasability"] = _releasability(row, extra["releasability"], refs)
@@ -996,6 +1121,13 @@ def _build(
                 row, "item_type", "item_types", row.text("item_type", required=True), "item type"
             )
             quantity = row.number("quantity", positive=True)
+            whole = quantity is None or quantity.is_integer()
+            if not whole and item >= 0 and item_unit[item].lower() == "each":
+                row.error(
+                    "quantity",
+                    f"{format_number(cast(float, quantity))} is not a whole number; "
+                    f"item type {item_codes[item]!r} is counted in `each`",
+                )
             available = row.date("available_from")
             earmark_code = row.text("earmark")
             earmark = refs.check(
@@ -1007,6 +1139,10 @@ def _build(
             extra = offers.extras_of(row)
             if "releasability" in extra:
                 extra["releasability"] = _releasability(row, extra["releasability"], refs)
+            allocated = False
+            if "platform_status" in extra:
+                allocated = _platform_status(row, extra["platform_status"], status)
+                extra["platform_status"] = "allocated" if allocated else ""
             if not _unique(row, "id", oid, seen):
                 continue
             offer_ids.append(oid)
@@ -1015,7 +1151,8 @@ def _build(
             offer_quantity.append(quantity or 1.0)
             offer_from.append(available or dt.date(2000, 1, 1))
             offer_earmark.append(earmark)
-            offer_withdrawn.append(status == "withdrawn")
+            # An allocated offer is committed by an approved plan: no new plan may use it.
+            offer_withdrawn.append(status == "withdrawn" or allocated)
             extras.append(extra)
         _keep_extras(extra_columns, "offers", offers, extras)
 
@@ -1231,6 +1368,17 @@ def _releasability(row: _Row, text: str, refs: _Refs) -> str:
     return marking
 
 
+def _platform_status(row: _Row, text: str, status: str) -> bool:
+    """Validate an offer's `platform_status` (empty or `allocated`); True when allocated."""
+    value = text.strip().lower()
+    if value not in ("", "allocated"):
+        row.error("platform_status", f"{text!r} is not a platform status (empty or allocated)")
+        return False
+    if value == "allocated" and status == "withdrawn":
+        row.error("platform_status", "a withdrawn offer cannot be allocated (status is withdrawn)")
+    return value == "allocated"
+
+
 def _extension(
     tables: dict[str, _Table],
     name: str,
@@ -1353,6 +1501,14 @@ def _scenario_tables(s: Scenario) -> dict[str, tuple[list[str], list[list[object
         ]
         for i, c in enumerate(s.requirement_ids)
     ]
+    offer_extras = s.extra_columns.get("offers") or []
+
+    def offer_status(i: int) -> str:
+        # An allocated offer is unavailable to the planner but not withdrawn: it is written
+        # `offered`, its allocation in the `platform_status` column (docs/format.md).
+        allocated = i < len(offer_extras) and offer_extras[i].get("platform_status") == "allocated"
+        return "withdrawn" if s.offer_withdrawn[i] and not allocated else "offered"
+
     offers: list[list[object]] = [
         [
             c,
@@ -1361,7 +1517,7 @@ def _scenario_tables(s: Scenario) -> dict[str, tuple[list[str], list[list[object
             float(s.offer_quantity[i]),
             s.offer_available_from[i],
             s.requirement_ids[int(s.offer_earmark[i])] if s.offer_earmark[i] >= 0 else None,
-            "withdrawn" if s.offer_withdrawn[i] else "offered",
+            offer_status(i),
         ]
         for i, c in enumerate(s.offer_ids)
     ]
@@ -1529,14 +1685,43 @@ def write_scenario(s: Scenario, path: Path, *, xlsx: bool = False) -> None:
     _append_rows(sheet, ["key", "value"], _settings_rows(s))
     for name, (columns, rows) in tables.items():
         _append_rows(book.create_sheet(name), columns, rows)
+    data = _reproducible_xlsx(book)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
     try:
-        book.save(tmp_name)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp_name, path)
     finally:
         Path(tmp_name).unlink(missing_ok=True)
+
+
+def _reproducible_xlsx(book: Any) -> bytes:
+    """The workbook's bytes, the same for the same content: fixed document properties
+    (creator, created, modified) and zip entries with a fixed time, in a fixed order."""
+    from openpyxl.xml.functions import tostring
+
+    book.properties.creator = "nsatu"
+    book.properties.lastModifiedBy = None
+    book.properties.created = WORKBOOK_TIME
+    saved = io.BytesIO()
+    book.save(saved)  # sets `modified` to now, in docProps/core.xml
+    book.properties.modified = WORKBOOK_TIME
+    core = tostring(book.properties.to_tree())
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        # [Content_Types].xml first, as Office writes it; then every part by name.
+        ordered = sorted(names, key=lambda n: (n != "[Content_Types].xml", n))
+        for name in ordered:
+            info = zipfile.ZipInfo(name, date_time=WORKBOOK_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, core if name == "docProps/core.xml" else source.read(name), compresslevel=6)
+    return out.getvalue()
 
 
 def _append_rows(sheet: Any, columns: list[str], rows: list[list[object]]) -> None:

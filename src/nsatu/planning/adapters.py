@@ -3,7 +3,9 @@
 - :func:`scenario_from_db` turns the database into a planner ``Scenario``.
 - :func:`import_scenario` writes a ``Scenario`` into the database: all or
   nothing, idempotent (keyed by ids and codes), one ledger event per row
-  created or changed and none for rows already as the file says.
+  created or changed and none for rows already as the file says. What a file
+  does not give (an extension file, a platform column) leaves the stored
+  values alone; columns the platform does not model go to each row's ``extra``.
 - :func:`save_plan` stores a planner ``Plan`` as a run's allocation rows.
 """
 
@@ -27,7 +29,13 @@ from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.plan import Plan
-from nsatu.planner.scenario import CellError, Scenario, ScenarioError
+from nsatu.planner.scenario import (
+    EXTENSION_COLUMNS,
+    KNOWN_EXTRA_COLUMNS,
+    CellError,
+    Scenario,
+    ScenarioError,
+)
 from nsatu.planning.models import Allocation, PlanningSettings, PlanRun, SeatUse
 from nsatu.training.models import Course
 
@@ -74,9 +82,15 @@ class _Upserter:
         key: dict[str, Any],
         values: dict[str, Any],
         m2m: dict[str, Iterable[Any]] | None = None,
+        extra: dict[str, str] | None = None,
     ) -> Any:
+        """Upsert one row. ``extra``: the row's unmodelled columns, merged into the stored
+        ones (a column the file does not have keeps its stored value)."""
         m2m = {name: list(items) for name, items in (m2m or {}).items()}
         existing = model._default_manager.filter(**key).first()
+        if extra is not None:
+            stored = getattr(existing, "extra", None) or {}
+            values = {**values, "extra": {**stored, **extra}}
         if existing is None:
             self.report.count(table, "created")
             return create_record(model, actor=self.actor, m2m=m2m, **key, **values)
@@ -93,9 +107,32 @@ class _Upserter:
         return update_record(existing, actor=self.actor, action="import-update", m2m=m2m_changes, **changes)
 
 
-def _extra(scenario: Scenario, table: str, row: int, column: str) -> str:
+def _given(scenario: Scenario, table: str, row: int, column: str) -> str | None:
+    """A platform column's cell as text, or None when the file has no such column."""
     rows = scenario.extra_columns.get(table) or []
-    return str(rows[row].get(column, "") or "") if row < len(rows) else ""
+    if row >= len(rows) or column not in rows[row]:
+        return None
+    return str(rows[row][column] or "")
+
+
+def _unmodelled(scenario: Scenario, table: str, row: int) -> dict[str, str]:
+    """The row's extra columns the platform has no field for (`note`, `source`, ...), as text."""
+    rows = scenario.extra_columns.get(table) or []
+    known = KNOWN_EXTRA_COLUMNS.get(table, ())
+    if row >= len(rows):
+        return {}
+    return {k: str(v or "") for k, v in rows[row].items() if k not in known}
+
+
+def _extension_extra(table: str, record: dict[str, object]) -> dict[str, str]:
+    """An extension row's columns beyond the ones docs/format.md defines, as text."""
+    fixed = EXTENSION_COLUMNS[table]
+    return {k: "" if v is None else str(v) for k, v in record.items() if k not in fixed}
+
+
+def _with_given(values: dict[str, Any], **given: Any) -> dict[str, Any]:
+    """``values`` plus each given value that is not None (None = the file does not say)."""
+    return {**values, **{k: v for k, v in given.items() if v is not None}}
 
 
 def _is_true(text: str) -> bool:
@@ -135,37 +172,41 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             "nations",
             Nation,
             {"iso3": code},
-            {
-                "name": s.nation_names[i],
-                "nato": bool(s.nation_nato[i]),
-                "eu": bool(s.nation_eu[i]),
-                "codification_bureau": _extra(s, "nations", i, "codification_bureau"),
-            },
+            _with_given(
+                {"name": s.nation_names[i], "nato": bool(s.nation_nato[i]), "eu": bool(s.nation_eu[i])},
+                codification_bureau=_given(s, "nations", i, "codification_bureau"),
+            ),
+            extra=_unmodelled(s, "nations", i),
         )
         tick("nations", i + 1, len(s.nation_codes))
+    meta = (s.extensions.get("_meta") or [{}])[0]
     upsert(
         "scenario",
         PlanningSettings,
         {"singleton": 1},
-        {
-            "name": str(s.extensions.get("_meta", [{}])[0].get("name", ""))
-            if s.extensions.get("_meta")
-            else "",
-            "description": str(s.extensions.get("_meta", [{}])[0].get("description", ""))
-            if s.extensions.get("_meta")
-            else "",
-            "start_date": s.start_date,
-            "horizon_weeks": s.horizon_weeks,
-            "recipient": nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient),
-            "lateness_half_life_weeks": s.lateness_half_life_weeks,
-            "default_family_cost": s.default_family_cost,
-        },
+        _with_given(
+            {
+                "start_date": s.start_date,
+                "horizon_weeks": s.horizon_weeks,
+                "recipient": nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient),
+                "lateness_half_life_weeks": s.lateness_half_life_weeks,
+                "default_family_cost": s.default_family_cost,
+            },
+            name=None if "name" not in meta else str(meta["name"]),
+            description=None if "description" not in meta else str(meta["description"]),
+        ),
     )
-    capability_names = {str(r["code"]): str(r.get("name", "")) for r in s.extensions.get("capabilities", [])}
+    # Without capabilities.csv the file says nothing about names: stored names stay.
+    listed = {str(r["code"]): r for r in s.extensions.get("capabilities", [])}
     capabilities: dict[str, Capability] = {}
-    for code in sorted(set(s.capability_codes) | set(capability_names)):
+    for code in sorted(set(s.capability_codes) | set(listed)):
+        record = listed.get(code)
         capabilities[code] = upsert(
-            "capabilities", Capability, {"code": code}, {"name": capability_names.get(code, "")}
+            "capabilities",
+            Capability,
+            {"code": code},
+            {} if record is None else {"name": str(record.get("name", "") or "")},
+            extra=None if record is None else _extension_extra("capabilities", record),
         )
     families: dict[str, Family] = {}
     for i, code in enumerate(s.family_codes):
@@ -181,6 +222,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "crew_per_unit": float(s.family_crew_per_unit[i]),
                 "existing_crews": float(s.family_existing_crews[i]),
             },
+            extra=_unmodelled(s, "families", i),
         )
         tick("families", i + 1, len(s.family_codes))
     for row in s.extensions.get("family_aliases", []):
@@ -189,69 +231,77 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             FamilyAlias,
             {"alias": str(row["alias"])},
             {"family": families[str(row["family"])], "source": str(row.get("source", "") or "")},
+            extra=_extension_extra("family_aliases", row),
         )
     items: dict[str, ItemType] = {}
     for i, code in enumerate(s.item_codes):
+        serialised = _given(s, "item_types", i, "serialised")
         items[code] = upsert(
             "item_types",
             ItemType,
             {"code": code},
-            {
-                "name": s.item_names[i],
-                "family": families[s.family_codes[int(s.item_family[i])]],
-                "unit": s.item_unit[i],
-                "mass_t": float(s.item_mass_t[i]),
-                "nsn": s.item_nsn[i],
-                "serialised": _is_true(_extra(s, "item_types", i, "serialised")),
-            },
+            _with_given(
+                {
+                    "name": s.item_names[i],
+                    "family": families[s.family_codes[int(s.item_family[i])]],
+                    "unit": s.item_unit[i],
+                    "mass_t": float(s.item_mass_t[i]),
+                    "nsn": s.item_nsn[i],
+                },
+                serialised=None if serialised is None else _is_true(serialised),
+            ),
+            extra=_unmodelled(s, "item_types", i),
         )
         tick("item_types", i + 1, len(s.item_codes))
     recipient = nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient)
     requirements: dict[str, Requirement] = {}
     for i, code in enumerate(s.requirement_ids):
-        marking, listed = parse_marking(_extra(s, "requirements", i, "releasability"))
+        marking = _given(s, "requirements", i, "releasability")
+        releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
+        m2m: dict[str, Iterable[Any]] = {"accepts": [families[f] for f in s.requirement_accepts[i]]}
+        if marking is not None:
+            m2m["releasable_to"] = [nations[c] for c in listed_nations]
         requirements[code] = upsert(
             "requirements",
             Requirement,
             {"code": code},
-            {
-                "title": _extra(s, "requirements", i, "title"),
-                "recipient": recipient,
-                "capability": capabilities[s.capability_codes[int(s.requirement_capability[i])]],
-                "quantity": float(s.requirement_quantity[i]),
-                "priority": int(s.requirement_priority[i]),
-                "needed_by": s.requirement_needed_by[i],
-                "releasability": marking,
-            },
-            m2m={
-                "accepts": [families[f] for f in s.requirement_accepts[i]],
-                "releasable_to": [nations[c] for c in listed],
-            },
+            _with_given(
+                {
+                    "recipient": recipient,
+                    "capability": capabilities[s.capability_codes[int(s.requirement_capability[i])]],
+                    "quantity": float(s.requirement_quantity[i]),
+                    "priority": int(s.requirement_priority[i]),
+                    "needed_by": s.requirement_needed_by[i],
+                },
+                title=_given(s, "requirements", i, "title"),
+                releasability=releasability,
+            ),
+            m2m=m2m,
+            extra=_unmodelled(s, "requirements", i),
         )
         tick("requirements", i + 1, len(s.requirement_ids))
     for i, code in enumerate(s.offer_ids):
-        marking, listed = parse_marking(_extra(s, "offers", i, "releasability"))
+        marking = _given(s, "offers", i, "releasability")
+        releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
         earmark = int(s.offer_earmark[i])
-        existing_status = Offer.objects.filter(code=code).values_list("status", flat=True).first()
-        # An offer the command has allocated stays allocated unless the file withdraws it.
-        status = OfferStatus.WITHDRAWN if s.offer_withdrawn[i] else OfferStatus.OFFERED
-        if existing_status == OfferStatus.ALLOCATED and status == OfferStatus.OFFERED:
-            status = OfferStatus.ALLOCATED
         upsert(
             "offers",
             Offer,
             {"code": code},
-            {
-                "donor": nations[s.nation_codes[int(s.offer_donor[i])]],
-                "item_type": items[s.item_codes[int(s.offer_item[i])]],
-                "quantity": float(s.offer_quantity[i]),
-                "available_from": s.offer_available_from[i],
-                "earmark": requirements[s.requirement_ids[earmark]] if earmark >= 0 else None,
-                "status": status,
-                "note": _extra(s, "offers", i, "note"),
-                "releasability": marking,
-            },
-            m2m={"releasable_to": [nations[c] for c in listed]},
+            _with_given(
+                {
+                    "donor": nations[s.nation_codes[int(s.offer_donor[i])]],
+                    "item_type": items[s.item_codes[int(s.offer_item[i])]],
+                    "quantity": float(s.offer_quantity[i]),
+                    "available_from": s.offer_available_from[i],
+                    "earmark": requirements[s.requirement_ids[earmark]] if earmark >= 0 else None,
+                    "status": _offer_status(s, i, code),
+                },
+                note=_given(s, "offers", i, "note"),
+                releasability=releasability,
+            ),
+            m2m={} if marking is None else {"releasable_to": [nations[c] for c in listed_nations]},
+            extra=_unmodelled(s, "offers", i),
         )
         tick("offers", i + 1, len(s.offer_ids))
     hubs: dict[str, Hub] = {}
@@ -265,6 +315,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "nation": nations[s.hub_iso3[i]],
                 "capacity_t_per_week": float(s.hub_capacity_t[i]),
             },
+            extra=_unmodelled(s, "hubs", i),
         )
     for k in range(len(s.route_donor)):
         donor, hub = s.nation_codes[int(s.route_donor[k])], s.hub_codes[int(s.route_hub[k])]
@@ -273,6 +324,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             Route,
             {"donor": nations[donor], "hub": hubs[hub]},
             {"lead_time_days": int(s.route_lead_days[k])},
+            extra=_unmodelled(s, "routes", k),
         )
     for i, code in enumerate(s.course_ids):
         upsert(
@@ -286,6 +338,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "start": s.course_start[i],
                 "duration_weeks": int(s.course_duration_weeks[i]),
             },
+            extra=_unmodelled(s, "courses", i),
         )
     for row in s.extensions.get("coalitions", []):
         upsert(
@@ -298,6 +351,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "leads": [nations[c] for c in _as_list(row.get("leads"))],
                 "members": [nations[c] for c in _as_list(row.get("members"))],
             },
+            extra=_extension_extra("coalitions", row),
         )
     agreements: dict[str, Agreement] = {}
     for row in s.extensions.get("agreements", []):
@@ -312,6 +366,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "place": str(row.get("place", "") or ""),
                 "note": str(row.get("note", "") or ""),
             },
+            extra=_extension_extra("agreements", row),
         )
     for row in s.extensions.get("pledges", []):
         upsert(
@@ -324,7 +379,21 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                 "purpose": str(row.get("purpose", "") or ""),
             },
             {"amount": Decimal(str(row["amount"]))},
+            extra=_extension_extra("pledges", row),
         )
+
+
+def _offer_status(s: Scenario, i: int, code: str) -> str:
+    """The stored status of offer ``i``: the file's `status`, and `platform_status` = allocated.
+
+    An offer the command has allocated stays allocated unless the file withdraws it.
+    """
+    allocated = _given(s, "offers", i, "platform_status") == "allocated"
+    if s.offer_withdrawn[i] and not allocated:  # the reader marks allocated offers unavailable too
+        return OfferStatus.WITHDRAWN
+    if allocated or Offer.objects.filter(code=code, status=OfferStatus.ALLOCATED).exists():
+        return OfferStatus.ALLOCATED
+    return OfferStatus.OFFERED
 
 
 def _as_list(value: Any) -> list[str]:
@@ -335,33 +404,38 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _by(key: Callable[[Any], Any], rows: Iterable[Any]) -> list[Any]:
+    """Rows sorted in Python (code point order), so exports do not depend on the database's collation."""
+    return sorted(rows, key=key)
+
+
 def scenario_from_db() -> Scenario:
     """The database's scenario, in planner arrays, rows ordered by code."""
     settings = PlanningSettings.objects.filter(singleton=1).select_related("recipient").first()
     if settings is None or settings.recipient is None:
         raise ScenarioError([CellError("scenario", 0, "", "no scenario is loaded: import one first")])
-    nations = list(Nation.objects.order_by("iso3"))
+    nations = _by(lambda n: n.iso3, Nation.objects.all())
     nation_index = {n.pk: i for i, n in enumerate(nations)}
-    families = list(Family.objects.select_related("capability").order_by("code"))
-    requirements = list(
+    families = _by(lambda f: f.code, Family.objects.select_related("capability"))
+    requirements = _by(
+        lambda r: r.code,
         Requirement.objects.exclude(status="cancelled")
         .select_related("capability")
-        .prefetch_related("accepts", "releasable_to")
-        .order_by("code")
+        .prefetch_related("accepts", "releasable_to"),
     )
     capability_codes = sorted(
         {f.capability.code for f in families} | {r.capability.code for r in requirements}
     )
     cap_index = {c: i for i, c in enumerate(capability_codes)}
     family_index = {f.pk: i for i, f in enumerate(families)}
-    items = list(ItemType.objects.order_by("code"))
+    items = _by(lambda t: t.code, ItemType.objects.all())
     item_index = {t.pk: i for i, t in enumerate(items)}
     requirement_index = {r.pk: i for i, r in enumerate(requirements)}
-    offers = list(Offer.objects.prefetch_related("releasable_to").order_by("code"))
-    hubs = list(Hub.objects.select_related("nation").order_by("code"))
+    offers = _by(lambda o: o.code, Offer.objects.prefetch_related("releasable_to"))
+    hubs = _by(lambda h: h.code, Hub.objects.select_related("nation"))
     hub_index = {h.pk: i for i, h in enumerate(hubs)}
-    routes = list(Route.objects.select_related("donor", "hub").order_by("donor__iso3", "hub__code"))
-    courses = list(Course.objects.select_related("host").order_by("code"))
+    routes = _by(lambda r: (r.donor.iso3, r.hub.code), Route.objects.select_related("donor", "hub"))
+    courses = _by(lambda c: c.code, Course.objects.select_related("host"))
 
     family_ok = np.zeros((len(requirements), len(families)), dtype=bool)
     family_cap = np.array([cap_index[f.capability.code] for f in families], dtype=np.int64)
@@ -403,7 +477,7 @@ def scenario_from_db() -> Scenario:
         item_names=[t.name for t in items],
         item_family=np.array([family_index[t.family_id] for t in items], dtype=np.int64),
         item_unit=[t.unit for t in items],
-        item_is_each=np.array([t.unit == "each" for t in items], dtype=bool),
+        item_is_each=np.array([t.unit.lower() == "each" for t in items], dtype=bool),
         item_mass_t=np.array([t.mass_t for t in items], dtype=float),
         item_nsn=[t.nsn for t in items],
         requirement_ids=[r.code for r in requirements],
@@ -437,41 +511,58 @@ def scenario_from_db() -> Scenario:
         course_start=[c.start for c in courses],
         course_duration_weeks=np.array([c.duration_weeks for c in courses], dtype=np.int64),
         extra_columns={
-            "nations": [{"codification_bureau": n.codification_bureau} for n in nations],
-            "item_types": [{"serialised": "true" if t.serialised else "false"} for t in items],
+            "nations": [{**n.extra, "codification_bureau": n.codification_bureau} for n in nations],
+            "families": [dict(f.extra) for f in families],
+            "item_types": [{**t.extra, "serialised": "true" if t.serialised else "false"} for t in items],
             "requirements": [
                 {
+                    **r.extra,
                     "title": r.title,
                     "releasability": format_marking(r.releasability, [n.iso3 for n in r.releasable_to.all()]),
                 }
                 for r in requirements
             ],
-            "offers": [
-                {
-                    "releasability": format_marking(o.releasability, [n.iso3 for n in o.releasable_to.all()]),
-                    "note": o.note,
-                }
-                for o in offers
-            ],
+            "offers": [_offer_columns(o) for o in offers],
+            "hubs": [dict(h.extra) for h in hubs],
+            "routes": [dict(r.extra) for r in routes],
+            "courses": [dict(c.extra) for c in courses],
         },
         extensions=_extensions_from_db(meta),
     )
 
 
+def _offer_columns(offer: Offer) -> dict[str, str]:
+    """An offer's platform columns; `platform_status` only on allocated offers (docs/format.md)."""
+    columns = {
+        **offer.extra,
+        "releasability": format_marking(offer.releasability, [n.iso3 for n in offer.releasable_to.all()]),
+        "note": offer.note,
+    }
+    if offer.status == OfferStatus.ALLOCATED:
+        columns["platform_status"] = "allocated"
+    return columns
+
+
 def _extensions_from_db(meta: dict[str, str]) -> dict[str, list[dict[str, object]]]:
-    coalitions = Coalition.objects.prefetch_related("capabilities", "leads", "members").order_by("code")
-    pledges = Pledge.objects.select_related("agreement").order_by(
-        "agreement__code", "year", "currency", "purpose"
+    coalitions = _by(lambda c: c.code, Coalition.objects.prefetch_related("capabilities", "leads", "members"))
+    pledges = _by(
+        lambda p: (p.agreement.code, p.year, p.currency, p.purpose),
+        Pledge.objects.select_related("agreement"),
     )
+    # Aliases are unique ignoring case: listed in case-insensitive order, as the demo writes them.
+    aliases = _by(lambda a: (a.alias.casefold(), a.alias), FamilyAlias.objects.select_related("family"))
     return {
         "_meta": [dict(meta)],
-        "capabilities": [{"code": c.code, "name": c.name} for c in Capability.objects.order_by("code")],
+        "capabilities": [
+            {**c.extra, "code": c.code, "name": c.name}
+            for c in _by(lambda c: c.code, Capability.objects.all())
+        ],
         "family_aliases": [
-            {"alias": a.alias, "family": a.family.code, "source": a.source}
-            for a in FamilyAlias.objects.select_related("family").order_by("alias")
+            {**a.extra, "alias": a.alias, "family": a.family.code, "source": a.source} for a in aliases
         ],
         "coalitions": [
             {
+                **c.extra,
                 "code": c.code,
                 "name": c.name,
                 "capabilities": sorted(x.code for x in c.capabilities.all()),
@@ -482,6 +573,7 @@ def _extensions_from_db(meta: dict[str, str]) -> dict[str, list[dict[str, object
         ],
         "agreements": [
             {
+                **a.extra,
                 "id": a.code,
                 "donor": a.donor.iso3,
                 "signed": a.signed,
@@ -489,10 +581,11 @@ def _extensions_from_db(meta: dict[str, str]) -> dict[str, list[dict[str, object
                 "place": a.place,
                 "note": a.note,
             }
-            for a in Agreement.objects.select_related("donor").order_by("code")
+            for a in _by(lambda a: a.code, Agreement.objects.select_related("donor"))
         ],
         "pledges": [
             {
+                **p.extra,
                 "agreement": p.agreement.code,
                 "year": p.year,
                 "amount": float(p.amount),

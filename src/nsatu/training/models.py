@@ -18,6 +18,8 @@ class Course(TrackedModel):
     seats = models.FloatField()
     start = models.DateField()
     duration_weeks = models.PositiveIntegerField()
+    # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
+    extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["start", "code"]

@@ -110,9 +110,11 @@ def test_offer_to_plan_to_approval(
     # A coordinator runs a plan, watches its progress and approves it.
     sign_in(page, base, "coordinator")
     page.get_by_role("link", name="Planning").click()
-    page.get_by_label("Method").select_option("optimal")
-    page.get_by_label("Time limit (seconds)").fill("20")
-    page.get_by_role("button", name="Start").click()
+    # The runs table below filters by method too: fill the run form itself.
+    run_form = page.locator("section.card").filter(has_text="Run a plan")
+    run_form.get_by_label("Method").select_option("optimal")
+    run_form.get_by_label("Time limit (seconds)").fill("20")
+    run_form.get_by_role("button", name="Start").click()
     page.locator("#progress").wait_for()
     screenshot(page, "flow-4-plan-progress")
     page.get_by_role("button", name="Approve this plan").wait_for(timeout=120_000)

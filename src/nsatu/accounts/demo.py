@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from nsatu.accounts.models import User
-from nsatu.accounts.services import create_user
+from nsatu.accounts.services import create_user, update_user
 from nsatu.core.actors import SystemActor
 from nsatu.core.choices import Role
 from nsatu.nations.models import Nation
@@ -73,8 +73,7 @@ def ensure_demo_users() -> list[DemoLogin]:
                         is_staff=role == Role.COORDINATOR,
                     )
                 else:
-                    user.set_password(password)
-                    user.save(update_fields=["password"])
+                    update_user(user, actor=DEMO, password=password)
                 known[username] = password
             logins.append(DemoLogin(username, password, str(role), iso3, description))
     path.write_text(json.dumps(known, indent=1))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from nsatu.accounts.permissions import role_has_module_perms, role_has_perm
 from nsatu.core.choices import Role
 
 
@@ -30,3 +33,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        """Django's stored permissions, plus what the role grants (model-level only, as Django's own)."""
+        if super().has_perm(perm, obj):
+            return True
+        return obj is None and role_has_perm(self, perm)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return super().has_module_perms(app_label) or role_has_module_perms(self, app_label)

@@ -1,51 +1,108 @@
-"""Admin classes whose saves and deletes are audited like every other change."""
+"""Admin classes whose saves and deletes go through the audited services, like every other change.
+
+A back-office save is one ``create_record``/``update_record`` call (the object
+with its many-to-many values, one ledger event), a delete one ``delete_record``;
+inline rows go the same way. The admin's own transaction wraps them, so a
+failed save leaves neither the row nor its event.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib import admin
+from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from nsatu.core.ledger import append_event
-from nsatu.core.models import TrackedModel
-from nsatu.core.services import delete_record, object_type, snapshot
+from nsatu.core.actors import Actor, request_actor
+from nsatu.core.services import create_record, delete_record, update_record
+
+
+def _concrete_values(obj: Model) -> dict[str, Any]:
+    """The field values a new object is created with (no auto key, no automatic time stamps)."""
+    values = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.AutoField) or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False):
+            continue
+        values[field.name] = getattr(obj, field.name)
+    return values
+
+
+def _adopt(obj: Model, saved: Model) -> None:
+    """Make the admin's instance the saved row, so the admin's messages and redirects name it."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def save_audited(
+    obj: Model,
+    *,
+    actor: Actor,
+    change: bool,
+    changed: Iterable[str],
+    m2m: Mapping[str, Iterable[Any]],
+) -> None:
+    """Save a form's object through the audited services: create it, or apply only what changed."""
+    model = type(obj)
+    if not change:
+        _adopt(obj, create_record(model, actor=actor, m2m=m2m, **_concrete_values(obj)))
+        return
+    concrete = {field.name for field in obj._meta.concrete_fields}
+    changed = set(changed)
+    fields = {name: getattr(obj, name) for name in changed if name in concrete}
+    relations = {name: values for name, values in m2m.items() if name in changed}
+    if fields or relations:
+        _adopt(obj, update_record(obj, actor=actor, m2m=relations, **fields))
+
+
+def _m2m_values(form: Any) -> dict[str, Any]:
+    names = {m2m.name for m2m in form.instance._meta.many_to_many}
+    return {name: value for name, value in form.cleaned_data.items() if name in names}
 
 
 class LedgeredAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Back-office editing that writes a ledger event in the admin's transaction."""
+    """Back-office editing through the audited services, each change with its ledger event."""
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
-        if change and isinstance(obj, TrackedModel):
-            obj.version += 1
-        obj.save()
-        values = {k: v for k, v in snapshot(obj).items() if k not in {m.name for m in obj._meta.many_to_many}}
-        append_event(
-            actor=request.user,  # type: ignore[arg-type]
-            action="update" if change else "create",
-            object_type=object_type(obj),
-            object_id=obj.pk,
-            payload={"changed": sorted(form.changed_data), "values": values, "via": "admin"},
+        save_audited(
+            obj,
+            actor=request_actor(request),
+            change=change,
+            changed=form.changed_data,
+            m2m=_m2m_values(form),
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        obj = form.instance
-        m2m_names = {m.name for m in obj._meta.many_to_many}
-        changed = sorted(set(form.changed_data) & m2m_names)
-        if changed:
-            append_event(
-                actor=request.user,  # type: ignore[arg-type]
-                action="update-relations",
-                object_type=object_type(obj),
-                object_id=obj.pk,
-                payload={name: sorted(getattr(obj, name).values_list("pk", flat=True)) for name in changed},
-            )
+        # The object's many-to-many values were written, and recorded, with it by save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor = request_actor(request)
+        with transaction.atomic():
+            formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                delete_record(obj, actor=actor)
+            for inline in formset.forms:
+                obj = inline.instance
+                if any(obj is new for new in formset.new_objects):
+                    save_audited(obj, actor=actor, change=False, changed=(), m2m=_m2m_values(inline))
+                elif any(obj is changed for changed, _fields in formset.changed_objects):
+                    save_audited(
+                        obj, actor=actor, change=True, changed=inline.changed_data, m2m=_m2m_values(inline)
+                    )
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        delete_record(obj, actor=request.user)  # type: ignore[arg-type]
+        delete_record(obj, actor=request_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            delete_record(obj, actor=request.user)  # type: ignore[arg-type]
+        actor = request_actor(request)
+        with transaction.atomic():
+            for obj in queryset:
+                delete_record(obj, actor=actor)

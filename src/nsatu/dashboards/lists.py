@@ -5,20 +5,30 @@ filter for the user), the query-string filters, the free-text search fields,
 the sortable columns and the cells. The page and its CSV/Excel export read the
 same query string, so an export holds exactly the rows the page would list,
 across all its pages.
+
+The app pages use the same machinery through :func:`table_page` and
+:func:`table_export`: the view builds the rows the user may see once, pages
+them for the page and, when the query string says ``export=csv`` (or
+``xlsx``) and ``table=<spec name>``, writes all of them instead. A page with two
+tables gives the second a ``prefix`` for its query parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.catalog.models import Capability, Family, ItemType
+from nsatu.core.exports import FORMATS, export_response
 from nsatu.core.releasability import releasable
+from nsatu.core.tables import display_value
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement, RequirementStatus
@@ -28,14 +38,23 @@ from nsatu.training.models import Course
 Choices = Callable[[], Sequence[tuple[str, str]]]
 
 
+PAGE_SIZE = 50
+EXPORT_PARAM = "export"  # ?export=csv|xlsx on an app page: its table, every page of it
+TABLE_PARAM = "table"  # which table of the page to export
+
+
 @dataclass(frozen=True)
 class Filter:
-    """One query-string filter shown as a select: ``param=value`` becomes ``lookup=value``."""
+    """One query-string filter: ``param=value`` becomes ``lookup=value``.
+
+    Shown as a select of ``choices``, or as a text box when there are none to
+    offer (a code typed or followed from a link).
+    """
 
     param: str
     label: Any
     lookup: str
-    choices: Choices
+    choices: Choices | None
     # Turns the raw parameter into the lookup value; None drops a value that does not parse.
     convert: Callable[[str], Any] = str
 
@@ -91,9 +110,9 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def apply(spec: ListSpec, user: Any, query: QueryDict) -> AppliedList:
-    """Filter, search and sort ``spec``'s rows as the query string says."""
-    queryset = spec.queryset(user)
+def apply(spec: ListSpec, user: Any, query: QueryDict, queryset: QuerySet[Any] | None = None) -> AppliedList:
+    """Filter, search and sort ``spec``'s rows (or ``queryset``, narrowed already) as the query says."""
+    queryset = spec.queryset(user) if queryset is None else queryset
     values: dict[str, str] = {}
     for f in spec.filters:
         raw = query.get(f.param, "").strip()
@@ -128,6 +147,159 @@ def rows(spec: ListSpec, objects: Iterable[Any], *, for_page: bool = False) -> I
     """The cells of ``objects`` (a page, or the whole queryset for an export)."""
     for obj in objects:
         yield [(column.show if for_page and column.show else column.cell)(obj) for column in spec.columns]
+
+
+def export_filename(stem: str) -> str:
+    """``nsatu-<stem>-<date-time>``: exports of the same list sort by when they were taken."""
+    return f"nsatu-{stem}-{timezone.now():%Y%m%d-%H%M}"
+
+
+def export_table(spec: ListSpec, objects: Iterable[Any], fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """Every row of ``objects`` under ``spec``'s column labels, as CSV or Excel."""
+    if isinstance(objects, QuerySet):
+        objects = objects.iterator(chunk_size=2000)
+    return export_response(
+        rows(spec, objects), [str(c.label) for c in spec.columns], export_filename(spec.name), fmt
+    )
+
+
+# --- tables on app pages ---------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One table of a page: a page of its rows and what its filters, headers and links need."""
+
+    spec: ListSpec
+    page: Page  # type: ignore[type-arg]
+    prefix: str
+    values: dict[str, str]
+    sort: str
+    query: str  # the page's query string without this table's page number (pager and export links)
+    headers: list[dict[str, Any]] = field(default_factory=list)
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    keep: list[tuple[str, str]] = field(default_factory=list)  # other tables' parameters, kept by the form
+
+    @property
+    def page_param(self) -> str:
+        return f"{self.prefix}page"
+
+    @property
+    def q(self) -> str:
+        return self.values.get("q", "")
+
+    @property
+    def q_param(self) -> str:
+        return f"{self.prefix}q"
+
+    @property
+    def sort_param(self) -> str:
+        return f"{self.prefix}sort"
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """The page's cells as a generic table shows them, in the reader's locale."""
+        return [[display_value(v) for v in row] for row in rows(self.spec, self.page, for_page=True)]
+
+
+def _unprefixed(query: QueryDict, prefix: str) -> QueryDict:
+    if not prefix:
+        return query
+    own = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if key.startswith(prefix):
+            own.setlist(key[len(prefix) :], values)
+    return own
+
+
+Then = Callable[[QuerySet[Any]], Iterable[Any]]
+
+
+def _narrowed(
+    request: HttpRequest, spec: ListSpec, objects: Iterable[Any] | None, prefix: str, then: Then | None
+) -> tuple[Iterable[Any], dict[str, str], str]:
+    """The rows the table holds: the spec's own or the view's, filtered, searched and sorted.
+
+    Rows given as a list (computed, not queried) are taken as they are; ``then``
+    turns the filtered queryset into the rows (an agreement into its aid chain).
+    """
+    if objects is None or isinstance(objects, QuerySet):
+        applied = apply(spec, request.user, _unprefixed(request.GET, prefix), objects)
+        narrowed = applied.queryset if then is None else then(applied.queryset)
+        return narrowed, applied.values, applied.sort
+    return objects, {}, ""
+
+
+def table_export(
+    request: HttpRequest,
+    spec: ListSpec,
+    objects: Iterable[Any] | None = None,
+    *,
+    prefix: str = "",
+    then: Then | None = None,
+) -> HttpResponse | StreamingHttpResponse | None:
+    """The export the query string asks of this table, or None when it asks for none.
+
+    ``objects`` are the rows the page itself would list (already narrowed to
+    what the user may see); without them the spec's queryset is used.
+    """
+    fmt = request.GET.get(EXPORT_PARAM)
+    if not fmt or request.GET.get(TABLE_PARAM, spec.name) != spec.name:
+        return None
+    if fmt not in FORMATS:
+        raise Http404
+    narrowed, _values, _sort = _narrowed(request, spec, objects, prefix, then)
+    return export_table(spec, narrowed, fmt)
+
+
+def table_page(
+    request: HttpRequest,
+    spec: ListSpec,
+    objects: Iterable[Any] | None = None,
+    *,
+    prefix: str = "",
+    size: int | None = None,
+    drop: Sequence[str] = (),
+    then: Then | None = None,
+) -> Table:
+    """One page of the table's rows, with its sortable headers, filters and link query.
+
+    ``drop`` names parameters of the page its links and forms should not carry on
+    (a one-off form's, such as the receipt page's shipment code).
+    """
+    narrowed, values, sort = _narrowed(request, spec, objects, prefix, then)
+    sortable = objects is None or isinstance(objects, QuerySet)
+    if not isinstance(narrowed, QuerySet):
+        narrowed = list(narrowed)
+    page = Paginator(narrowed, size or PAGE_SIZE).get_page(request.GET.get(f"{prefix}page"))
+    query = request.GET.copy()
+    for key in (f"{prefix}page", EXPORT_PARAM, TABLE_PARAM, *drop):
+        query.pop(key, None)
+    table = Table(spec, page, prefix, values, sort, query.urlencode())
+    for column in spec.columns:
+        header: dict[str, Any] = {"label": column.label, "url": None, "state": "none"}
+        if column.sort and sortable:
+            sort_query = query.copy()
+            ascending = sort == column.key
+            sort_query[f"{prefix}sort"] = f"-{column.key}" if ascending else column.key
+            header["url"] = "?" + sort_query.urlencode()
+            if ascending:
+                header["state"] = "ascending"
+            elif sort == f"-{column.key}":
+                header["state"] = "descending"
+        table.headers.append(header)
+    table.filters = [
+        {
+            "filter": f,
+            "param": f"{prefix}{f.param}",
+            "choices": f.choices() if f.choices is not None else None,
+            "value": values.get(f.param, ""),
+        }
+        for f in spec.filters
+    ]
+    own = {table.page_param, table.q_param, table.sort_param, *(f["param"] for f in table.filters)}
+    table.keep = [(key, value) for key, values in query.lists() if key not in own for value in values]
+    return table
 
 
 # --- choices ------------------------------------------------------------------

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET
 
 from nsatu.core.exports import FORMATS, export_response
 from nsatu.core.ledger import verify_ledger
-from nsatu.core.tables import display_value
 from nsatu.dashboards import audit, charts
-from nsatu.dashboards.lists import SPECS, ListSpec, apply, rows
+from nsatu.dashboards.lists import SPECS, ListSpec, apply, export_filename, export_table, table_page
 from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
 
 PAGE_SIZE = 50
@@ -98,48 +97,30 @@ def _spec(request: HttpRequest, name: str) -> ListSpec:
     return spec
 
 
-@login_required
-@require_GET
-def list_page(request: HttpRequest, name: str) -> HttpResponse:
-    """One list: filters and search from the query string, sortable headers, pages, export links."""
-    spec = _spec(request, name)
-    applied = apply(spec, request.user, request.GET)
-    page = Paginator(applied.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    headers = []
-    for column in spec.columns:
-        header: dict[str, Any] = {"label": column.label, "url": None, "state": "none"}
-        if column.sort:
-            sort_query = query.copy()
-            ascending = applied.sort == column.key
-            sort_query["sort"] = f"-{column.key}" if ascending else column.key
-            header["url"] = "?" + sort_query.urlencode()
-            if ascending:
-                header["state"] = "ascending"
-            elif applied.sort == f"-{column.key}":
-                header["state"] = "descending"
-        headers.append(header)
+def render_list(request: HttpRequest, spec: ListSpec) -> HttpResponse:
+    """The generic list page of ``spec``: filters, search, sortable headers, pages, export links."""
+    table = table_page(request, spec, size=PAGE_SIZE)
     context = {
         "spec": spec,
-        "headers": headers,
-        "page": page,
-        "rows": [[display_value(v) for v in row] for row in rows(spec, page, for_page=True)],
-        "filters": [
-            {"filter": f, "choices": f.choices(), "value": applied.values.get(f.param, "")}
-            for f in spec.filters
-        ],
-        "q": applied.values.get("q", ""),
-        "sort": applied.sort,
-        "query": query.urlencode(),
+        "table": table,
+        "headers": table.headers,
+        "page": table.page,
+        "rows": table.rows,
+        "filters": table.filters,
+        "q": table.q,
+        "sort": table.sort,
+        "query": table.query,
         "formats": FORMATS,
         "all_lists": [(other.name, other.heading) for other in SPECS.values()],
     }
     return render(request, "dashboards/list.html", context)
 
 
-def _filename(stem: str) -> str:
-    return f"nsatu-{stem}-{timezone.now():%Y%m%d-%H%M}"
+@login_required
+@require_GET
+def list_page(request: HttpRequest, name: str) -> HttpResponse:
+    """One list: filters and search from the query string, sortable headers, pages, export links."""
+    return render_list(request, _spec(request, name))
 
 
 @login_required
@@ -149,13 +130,7 @@ def list_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse | Str
     if fmt not in FORMATS:
         raise Http404
     spec = _spec(request, name)
-    applied = apply(spec, request.user, request.GET)
-    return export_response(
-        rows(spec, applied.queryset.iterator(chunk_size=2000)),
-        [str(c.label) for c in spec.columns],
-        _filename(spec.name),
-        fmt,
-    )
+    return export_table(spec, apply(spec, request.user, request.GET).queryset, fmt)
 
 
 def _require_ledger_role(request: HttpRequest) -> None:
@@ -196,7 +171,7 @@ def audit_ledger_export(request: HttpRequest, fmt: str) -> HttpResponse | Stream
     return export_response(
         audit.export_rows(search.events.iterator(chunk_size=2000)),
         [str(c) for c in audit.COLUMNS],
-        _filename("ledger"),
+        export_filename("ledger"),
         fmt,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -10,43 +11,35 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from nsatu.catalog.models import Capability
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
 from nsatu.core.releasability import releasable
 from nsatu.core.services import ConflictError
-from nsatu.core.tables import render_table
+from nsatu.dashboards.lists import OFFERS, Column, Filter, ListSpec, table_export, table_page
+from nsatu.dashboards.views import render_list
 from nsatu.needs.models import Requirement
 from nsatu.offers.forms import OfferForm, OfferUploadForm
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.offers.services import create_offer, update_offer, withdraw_offer
 from nsatu.offers.upload import read_offer_upload
 from nsatu.planning.models import Allocation
+from nsatu.shipments.services import arrival_date, scenario_start
+
+LINES = "lines-"  # the query-string prefix of the second table of "My offers"
 
 
 @login_required
 def offer_list(request: HttpRequest) -> HttpResponse:
-    """The offers releasable to the user."""
-    queryset = releasable(Offer.objects.select_related("donor", "item_type"), request.user)
-    return render_table(
-        request,
-        heading=_("Offers"),
-        queryset=queryset,
-        columns=[
-            (_("Id"), lambda o: o.code),
-            (_("Donor"), lambda o: o.donor.iso3),
-            (_("Item"), lambda o: o.item_type.name),
-            (_("Quantity"), lambda o: o.quantity),
-            (_("Available from"), lambda o: o.available_from),
-            (_("Status"), lambda o: o.get_status_display()),
-            (_("Releasability"), lambda o: o.releasability_label),
-        ],
-    )
+    """The offers releasable to the user: filters, search, sorting, pages, CSV and Excel."""
+    return render_list(request, OFFERS)
 
 
 def _may_manage(request: HttpRequest) -> None:
@@ -65,19 +58,115 @@ def _own_offer(request: HttpRequest, code: str) -> Offer:
     return offer
 
 
-@login_required
-def my_offers(request: HttpRequest) -> HttpResponse:
-    """A donor's own offers, with where each went in approved plans."""
-    _may_manage(request)
-    offers = Offer.objects.select_related("item_type", "earmark").order_by("code")
-    if getattr(request.user, "role", None) == Role.DONOR:
-        offers = offers.filter(donor_id=request.user.nation_id)  # type: ignore[union-attr]
-    lines = (
-        Allocation.objects.filter(offer__in=offers, run__approved_at__isnull=False)
+def _mine(user: Any) -> QuerySet[Offer]:
+    """The user's nation's offers (every offer for a coordinator), through the releasability filter."""
+    offers = releasable(Offer.objects.select_related("item_type__family__capability"), user)
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        offers = offers.filter(donor_id=getattr(user, "nation_id", None))
+    earmark = releasable(Requirement.objects.filter(pk=OuterRef("earmark_id")), user).values("code")[:1]
+    return offers.annotate(earmark_code=Subquery(earmark))
+
+
+MY_OFFERS = ListSpec(
+    name="my-offers",
+    heading=gettext_lazy("My offers"),
+    queryset=_mine,
+    columns=[
+        Column(gettext_lazy("Id"), lambda o: o.code, ("code",), "id"),
+        Column(gettext_lazy("Item"), lambda o: o.item_type.name, ("item_type__name", "code"), "item"),
+        Column(gettext_lazy("Family"), lambda o: o.item_type.family.code),
+        Column(gettext_lazy("Quantity"), lambda o: o.quantity, ("quantity", "code"), "quantity"),
+        Column(
+            gettext_lazy("Available from"),
+            lambda o: o.available_from,
+            ("available_from", "code"),
+            "available_from",
+        ),
+        Column(gettext_lazy("Earmark"), lambda o: o.earmark_code or ""),
+        Column(gettext_lazy("Status"), lambda o: o.get_status_display(), ("status", "code"), "status"),
+        Column(
+            gettext_lazy("Releasability"), lambda o: o.releasability, show=lambda o: o.releasability_label
+        ),
+    ],
+    filters=[
+        Filter(
+            "status",
+            gettext_lazy("Status"),
+            "status",
+            lambda: [(str(v), str(k)) for v, k in OfferStatus.choices],
+        ),
+        Filter(
+            "capability",
+            gettext_lazy("Capability"),
+            "item_type__family__capability__code",
+            lambda: [(c.code, str(c)) for c in Capability.objects.order_by("code")],
+        ),
+    ],
+    search=("code", "item_type__name", "note"),
+    default_sort="id",
+)
+
+
+def _destinations(user: Any) -> QuerySet[Allocation]:
+    """Approved plans' lines of the user's offers whose requirement the user may see too."""
+    return (
+        Allocation.objects.filter(
+            offer__in=_mine(user),
+            requirement__in=releasable(Requirement.objects.all(), user),
+            run__approved_at__isnull=False,
+        )
         .select_related("offer", "requirement", "hub", "run")
-        .order_by("offer__code", "arrival_week")
+        .order_by("offer__code", "arrival_week", "pk")
     )
-    return render(request, "offers/mine.html", {"offers": offers, "lines": lines})
+
+
+def destinations_spec(start: dt.date) -> ListSpec:
+    """Where the offers go: one row per approved line, with its arrival date (week 0 is ``start``)."""
+    return ListSpec(
+        name="offer-destinations",
+        heading=gettext_lazy("Where my offers go (approved plans)"),
+        queryset=_destinations,
+        columns=[
+            Column(gettext_lazy("Offer"), lambda a: a.offer.code, ("offer__code", "arrival_week"), "offer"),
+            Column(
+                gettext_lazy("Requirement"),
+                lambda a: a.requirement.code,
+                ("requirement__code", "arrival_week"),
+                "requirement",
+            ),
+            Column(gettext_lazy("Title"), lambda a: a.requirement.title),
+            Column(gettext_lazy("Quantity"), lambda a: a.quantity, ("quantity", "offer__code"), "quantity"),
+            Column(gettext_lazy("Hub"), lambda a: a.hub.code, ("hub__code", "offer__code"), "hub"),
+            Column(
+                gettext_lazy("Arrival week"),
+                lambda a: a.arrival_week,
+                ("arrival_week", "offer__code"),
+                "week",
+            ),
+            Column(gettext_lazy("Arrives"), lambda a: arrival_date(a.arrival_week, start)),
+            Column(gettext_lazy("Plan run"), lambda a: a.run_id, ("run_id", "offer__code"), "run"),
+        ],
+        filters=[Filter("offer", gettext_lazy("Offer"), "offer__code", None)],
+        search=("offer__code", "requirement__code", "requirement__title"),
+        default_sort="offer",
+    )
+
+
+@login_required
+def my_offers(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """A donor's own offers, with where each went in approved plans; both tables export."""
+    _may_manage(request)
+    start = scenario_start()
+    destinations = destinations_spec(start)
+    for spec, prefix in ((MY_OFFERS, ""), (destinations, LINES)):
+        export = table_export(request, spec, prefix=prefix)
+        if export is not None:
+            return export
+    lines = table_page(request, destinations, prefix=LINES)
+    for line in lines.page:
+        line.arrives = arrival_date(line.arrival_week, start)
+    context = {"offers": table_page(request, MY_OFFERS), "lines": lines}
+    return render(request, "offers/mine.html", context)
 
 
 def _requirements_for(request: HttpRequest) -> Any:

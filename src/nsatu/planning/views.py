@@ -12,9 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -24,10 +23,13 @@ from django.views.decorators.http import require_POST
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.core.releasability import releasable
+from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
+from nsatu.logistics.models import Hub
+from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
-from nsatu.planning.models import Allocation, PlanRun, method_label
+from nsatu.planning.models import METHOD_LABELS, Allocation, PlanRun, RunStatus, method_label
 from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
 
 # Lazy: the labels are read per request, in the reader's language.
@@ -38,9 +40,44 @@ FIGURES = [
     ("pwf", gettext_lazy("Priority-weighted fulfilment")),
     ("on_time_share", gettext_lazy("On-time share")),
     ("new_families", gettext_lazy("New families")),
+    ("hub_busiest_share", gettext_lazy("Busiest hub-week (share of capacity)")),
+    ("hub_mean_share", gettext_lazy("Mean hub-week load (share of capacity)")),
     ("solve_seconds", gettext_lazy("Seconds")),
 ]
-SHARES = ("pwf", "on_time_share", "gap")
+SHARES = ("pwf", "on_time_share", "gap", "hub_busiest_share", "hub_mean_share")
+
+
+def hub_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The busiest hub-week's share of capacity (with its hub and week) and the mean share.
+
+    Read from the metrics' ``hub_utilisation`` (planner/metrics.py): per hub its
+    tonnes by week and its highest share, from which its capacity follows. The
+    mean is over every hub and week of the horizon; a hub that carries nothing
+    counts as empty weeks. Missing when the run has no hub figures (an old run).
+    """
+    hubs = metrics.get("hub_utilisation")
+    if not isinstance(hubs, dict) or not hubs:
+        return {}
+    busiest: tuple[float, str, int] | None = None
+    shares: list[float] = []
+    for code, hub in sorted(hubs.items()):
+        tonnes = [float(t) for t in hub.get("tonnes_by_week", [])]
+        peak = float(hub.get("max_share", 0.0))
+        week = int(hub.get("max_week", 0))
+        if busiest is None or peak > busiest[0]:
+            busiest = (peak, code, week)
+        if peak == 0 or not tonnes:
+            shares.extend(0.0 for _t in tonnes)
+        elif math.isinf(peak):  # a hub of no capacity that receives something
+            shares.extend(math.inf if t > 0 else 0.0 for t in tonnes)
+        else:
+            capacity = tonnes[week] / peak
+            shares.extend(t / capacity for t in tonnes)
+    figures: dict[str, Any] = {"hub_mean_share": sum(shares) / len(shares) if shares else 0.0}
+    if busiest is not None:
+        figures["hub_busiest_share"] = busiest[0]
+        figures["hub_busiest_at"] = (busiest[1], busiest[2])
+    return figures
 
 
 def _figure(key: str, value: float) -> str:
@@ -49,7 +86,8 @@ def _figure(key: str, value: float) -> str:
         return str(value)
     if key in SHARES:
         return _("%(percent)s%%") % {
-            "percent": number_format(value * 100, 2, use_l10n=True, force_grouping=True)
+            # rounded first: number_format cuts the digits it does not show
+            "percent": number_format(round(value * 100, 2), 2, use_l10n=True, force_grouping=True)
         }
     return number_format(Decimal(f"{value:.4g}"), use_l10n=True, force_grouping=True)
 
@@ -67,22 +105,86 @@ def _may_read_plans(request: HttpRequest) -> None:
 def _figure_rows(columns: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
     """Rows of figures, one column per method or run."""
     rows = []
+    figures = [{**hub_figures(metrics), **metrics} for _name, metrics in columns]
     for key, label in FIGURES:
         cells: list[Any] = [label]
-        for _name, metrics in columns:
+        for metrics in figures:
             value = metrics.get(key)
             if key == "new_families" and isinstance(value, list):
                 value = f"{len(value)}: {', '.join(value)}" if value else "0"
-            elif isinstance(value, float):
-                value = _figure(key, value)
+            elif isinstance(value, float) or (isinstance(value, int) and key in SHARES):
+                value = _figure(key, float(value))
+            if key == "hub_busiest_share" and value is not None and "hub_busiest_at" in metrics:
+                hub, week = metrics["hub_busiest_at"]
+                value = _("%(share)s (%(hub)s, week %(week)s)") % {"share": value, "hub": hub, "week": week}
             cells.append("" if value is None else value)
         rows.append(cells)
     return rows
 
 
+def _metric(key: str) -> Any:
+    return lambda run: run.metrics.get(key) if isinstance(run.metrics, dict) else None
+
+
+def _yes_no() -> list[tuple[str, str]]:
+    return [("yes", _("yes")), ("no", _("no"))]
+
+
+PLAN_RUNS = ListSpec(
+    name="plan-runs",
+    heading=gettext_lazy("Runs"),
+    queryset=lambda user: PlanRun.objects.all(),
+    columns=[
+        Column("#", lambda r: r.pk, ("pk",), "id"),
+        Column(
+            gettext_lazy("Method"),
+            lambda r: r.method,
+            ("method", "-pk"),
+            "method",
+            show=lambda r: r.method_label,
+        ),
+        Column(
+            gettext_lazy("Status"),
+            lambda r: r.status,
+            ("status", "-pk"),
+            "status",
+            show=lambda r: r.get_status_display(),
+        ),
+        Column(gettext_lazy("Objective"), _metric("objective")),
+        Column(gettext_lazy("Priority-weighted fulfilment"), _metric("pwf")),
+        Column(gettext_lazy("On-time share"), _metric("on_time_share")),
+        Column(gettext_lazy("Started by"), lambda r: r.created_by, ("created_by", "-pk"), "by"),
+        Column(gettext_lazy("Created"), lambda r: r.created_at, ("created_at", "pk"), "created"),
+        Column(gettext_lazy("Finished"), lambda r: r.finished_at, ("finished_at", "pk"), "finished"),
+        Column(gettext_lazy("Approved"), lambda r: r.approved_at, ("approved_at", "pk"), "approved"),
+        Column(gettext_lazy("Approved by"), lambda r: r.approved_by),
+    ],
+    filters=[
+        Filter(
+            "method", gettext_lazy("Method"), "method", lambda: [(m, method_label(m)) for m in METHOD_LABELS]
+        ),
+        Filter(
+            "status",
+            gettext_lazy("Status"),
+            "status",
+            lambda: [(str(v), str(k)) for v, k in RunStatus.choices],
+        ),
+        Filter(
+            "approved",
+            gettext_lazy("Approved"),
+            "approved_at__isnull",
+            _yes_no,
+            lambda v: {"yes": False, "no": True}.get(v),
+        ),
+    ],
+    search=("created_by", "approved_by"),
+    default_sort="-id",
+)
+
+
 @login_required
-def plan_index(request: HttpRequest) -> HttpResponse:
-    """Runs so far, and (for coordinators) the form that starts one."""
+def plan_index(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Runs so far (filters, pages, CSV and Excel), and (for coordinators) the form that starts one."""
     _may_read_plans(request)
     fail_stale_runs()
     form = PlanRunForm(request.POST or None)
@@ -99,14 +201,16 @@ def plan_index(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 return redirect("plan-run", run_id=run.pk)
-    runs = Paginator(PlanRun.objects.all(), 25).get_page(request.GET.get("page"))
+    elif (export := table_export(request, PLAN_RUNS)) is not None:
+        return export
+    runs = table_page(request, PLAN_RUNS, size=25)
     return render(request, "planning/index.html", {"form": form, "runs": runs, "compare": CompareForm()})
 
 
-def _allocations_for(request: HttpRequest, run: PlanRun) -> QuerySet[Allocation]:
+def visible_lines(run: PlanRun, user: Any) -> QuerySet[Allocation]:
     """A run's lines whose offer and requirement the user may both see."""
-    visible_offers = releasable(Offer.objects.all(), request.user)
-    visible_requirements = releasable(Requirement.objects.all(), request.user)
+    visible_offers = releasable(Offer.objects.all(), user)
+    visible_requirements = releasable(Requirement.objects.all(), user)
     return (
         run.allocations.filter(offer__in=visible_offers, requirement__in=visible_requirements)
         .select_related("offer__donor", "offer__item_type", "requirement__capability", "hub")
@@ -114,26 +218,85 @@ def _allocations_for(request: HttpRequest, run: PlanRun) -> QuerySet[Allocation]
     )
 
 
+def _hubs() -> list[tuple[str, str]]:
+    return [(h.code, f"{h.code} {h.name}") for h in Hub.objects.order_by("code")]
+
+
+def run_lines_spec(run: PlanRun) -> ListSpec:
+    """The allocation lines of one run, as the run page lists and exports them."""
+    return ListSpec(
+        name="plan-lines",
+        heading=gettext_lazy("Allocations"),
+        queryset=lambda user: visible_lines(run, user),
+        columns=[
+            Column(
+                gettext_lazy("Requirement"),
+                lambda a: a.requirement.code,
+                ("requirement__code", "arrival_week"),
+                "requirement",
+            ),
+            Column(gettext_lazy("Title"), lambda a: a.requirement.title),
+            Column(
+                gettext_lazy("Capability"),
+                lambda a: a.requirement.capability.code,
+                ("requirement__capability__code", "requirement__priority", "requirement__code"),
+                "capability",
+            ),
+            Column(
+                gettext_lazy("Priority"),
+                lambda a: a.requirement.priority,
+                ("requirement__priority", "requirement__code", "arrival_week"),
+                "priority",
+            ),
+            Column(gettext_lazy("Offer"), lambda a: a.offer.code, ("offer__code", "arrival_week"), "offer"),
+            Column(
+                gettext_lazy("Donor"),
+                lambda a: a.offer.donor.iso3,
+                ("offer__donor__iso3", "offer__code"),
+                "donor",
+            ),
+            Column(gettext_lazy("Item"), lambda a: a.offer.item_type.name),
+            Column(gettext_lazy("Quantity"), lambda a: a.quantity, ("quantity", "offer__code"), "quantity"),
+            Column(gettext_lazy("Hub"), lambda a: a.hub.code, ("hub__code", "arrival_week"), "hub"),
+            Column(
+                gettext_lazy("Arrival week"),
+                lambda a: a.arrival_week,
+                ("arrival_week", "requirement__code"),
+                "week",
+            ),
+        ],
+        filters=[
+            Filter("requirement", gettext_lazy("Requirement"), "requirement__code", None),
+            Filter("offer", gettext_lazy("Offer"), "offer__code", None),
+            Filter(
+                "donor",
+                gettext_lazy("Donor"),
+                "offer__donor__iso3",
+                lambda: [(n.iso3, n.iso3) for n in Nation.objects.order_by("iso3")],
+            ),
+            Filter("hub", gettext_lazy("Hub"), "hub__code", _hubs),
+        ],
+        search=("requirement__code", "requirement__title", "offer__code", "offer__item_type__name"),
+        default_sort="priority",
+    )
+
+
 @login_required
-def plan_run(request: HttpRequest, run_id: int) -> HttpResponse:
+def plan_run(request: HttpRequest, run_id: int) -> HttpResponse | StreamingHttpResponse:
     """One run: progress while it runs; figures beside the baselines, lines and approval when done."""
     _may_read_plans(request)
     run = get_object_or_404(PlanRun, pk=run_id)
-    lines = _allocations_for(request, run)
-    requirement = request.GET.get("requirement", "").strip()
-    offer = request.GET.get("offer", "").strip()
-    if requirement:
-        lines = lines.filter(requirement__code=requirement)
-    if offer:
-        lines = lines.filter(offer__code=offer)
+    spec = run_lines_spec(run)
+    export = table_export(request, spec)
+    if export is not None:
+        return export
     baselines = run.metrics.get("baselines", {}) if isinstance(run.metrics, dict) else {}
     columns = [(run.method, {**run.metrics, "bound": run.bound}), *sorted(baselines.items())]
     context = {
         "run": run,
         "figure_heads": [method_label(name) for name, _m in columns],
         "figures": _figure_rows(columns),
-        "lines": Paginator(lines, 50).get_page(request.GET.get("page")),
-        "filters": {"requirement": requirement, "offer": offer},
+        "lines": table_page(request, spec),
     }
     return render(request, "planning/run.html", context)
 

@@ -9,20 +9,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
 from nsatu.core.releasability import releasable
 from nsatu.core.services import ConflictError
+from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
+from nsatu.logistics.models import Hub
+from nsatu.nations.models import Nation
 from nsatu.planning.models import PlanRun
 from nsatu.shipments import services
 from nsatu.shipments.choices import ShipmentState
@@ -30,7 +32,6 @@ from nsatu.shipments.forms import CodeForm, DispatchForm, ReceiptForm, ShipmentF
 from nsatu.shipments.labels import label_png
 from nsatu.shipments.models import SerialNumber, Shipment, late_q
 
-PAGE_SIZE = 50
 DEFAULT_OVERDUE_DAYS = 30
 STEPS = {
     "dispatch": ShipmentState.DISPATCHED,
@@ -60,9 +61,59 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
+def _nations() -> list[tuple[str, str]]:
+    return [(n.iso3, n.iso3) for n in Nation.objects.order_by("iso3")]
+
+
+def _hubs() -> list[tuple[str, str]]:
+    return [(h.code, f"{h.code} {h.name}") for h in Hub.objects.order_by("code")]
+
+
+def _days_late(shipment: Shipment) -> int:
+    return shipment.days_late(_today())
+
+
+SHIPMENTS = ListSpec(
+    name="shipments",
+    heading=gettext_lazy("Shipments"),
+    queryset=lambda user: releasable(Shipment.objects.all(), user),
+    columns=[
+        Column(gettext_lazy("Code"), lambda s: s.code, ("code",), "code"),
+        Column(gettext_lazy("Offer"), lambda s: s.offer.code, ("offer__code", "code"), "offer"),
+        Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
+        Column(gettext_lazy("Recipient"), lambda s: s.recipient.iso3),
+        Column(gettext_lazy("Hub"), lambda s: s.hub.code, ("hub__code", "code"), "hub"),
+        Column(gettext_lazy("Item"), lambda s: s.item_type.name, ("item_type__name", "code"), "item"),
+        Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
+        Column(
+            gettext_lazy("State"),
+            lambda s: s.state,
+            ("state", "code"),
+            "state",
+            show=lambda s: s.get_state_display(),
+        ),
+        Column(
+            gettext_lazy("Planned arrival"),
+            lambda s: s.planned_arrival,
+            ("planned_arrival", "code"),
+            "planned",
+        ),
+        Column(gettext_lazy("Dispatched"), lambda s: s.dispatched_on),
+        Column(gettext_lazy("Received"), lambda s: s.received_on, ("received_on", "code"), "received"),
+        Column(gettext_lazy("Units received"), lambda s: s.quantity_received),
+        Column(gettext_lazy("Days late"), _days_late),
+        Column(
+            gettext_lazy("Releasability"), lambda s: s.releasability, show=lambda s: s.releasability_label
+        ),
+    ],
+    search=("code", "offer__code", "item_type__name"),
+    default_sort="planned",
+)
+
+
 @login_required
-def shipment_list(request: HttpRequest) -> HttpResponse:
-    """Shipments the user may see, filtered by state, donor, hub and lateness."""
+def shipment_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Shipments the user may see, filtered by state, donor, hub and lateness; pages, CSV and Excel."""
     form = ShipmentFilterForm(request.GET or None)
     queryset = _visible(request)
     today = _today()
@@ -76,36 +127,85 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
             queryset = queryset.filter(hub__code=data["hub"])
         if data["late"]:
             queryset = queryset.filter(late_q(today))
-    page = Paginator(queryset.order_by("planned_arrival", "code"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    export = table_export(request, SHIPMENTS, queryset)
+    if export is not None:
+        return export
+    table = table_page(request, SHIPMENTS, queryset)
     approved = (
         PlanRun.objects.filter(approved_at__isnull=False).order_by("-pk")[:20]
         if _role(request) == Role.COORDINATOR
         else []
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
-        "page": page,
-        "rows": [(s, s.days_late(today)) for s in page],
+        "shipments": table,
+        "rows": [(s, s.days_late(today)) for s in table.page],
         "approved_runs": approved,
-        "query": query.urlencode(),
     }
     return render(request, "shipments/list.html", context)
 
 
+def _approved_runs() -> list[tuple[str, str]]:
+    runs = PlanRun.objects.filter(approved_at__isnull=False).order_by("-pk")
+    return [(str(r.pk), f"{r.pk} · {r.method_label}") for r in runs]
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+SLIPPED = ListSpec(
+    name="slipped",
+    heading=gettext_lazy("What slipped"),
+    queryset=lambda user: releasable(Shipment.objects.filter(late_q(_today())), user),
+    columns=[
+        Column(
+            gettext_lazy("Plan run"),
+            lambda s: s.allocation.run_id,
+            ("allocation__run_id", "planned_arrival", "code"),
+            "run",
+        ),
+        Column(gettext_lazy("Shipment"), lambda s: s.code, ("code",), "code"),
+        Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
+        Column(gettext_lazy("Item"), lambda s: s.item_type.name),
+        Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
+        Column(
+            gettext_lazy("State"),
+            lambda s: s.state,
+            ("state", "code"),
+            "state",
+            show=lambda s: s.get_state_display(),
+        ),
+        Column(
+            gettext_lazy("Planned arrival"),
+            lambda s: s.planned_arrival,
+            ("planned_arrival", "code"),
+            "planned",
+        ),
+        Column(gettext_lazy("Received"), lambda s: s.received_on),
+        Column(gettext_lazy("Days late"), _days_late),
+    ],
+    filters=[
+        Filter("run", gettext_lazy("Plan run"), "allocation__run_id", _approved_runs, _int),
+        Filter("donor", gettext_lazy("Donor"), "donor__iso3", _nations),
+        Filter("hub", gettext_lazy("Hub"), "hub__code", _hubs),
+    ],
+    search=("code", "offer__code", "item_type__name"),
+    default_sort="run",
+)
+
+
 @login_required
-def shipment_slipped(request: HttpRequest) -> HttpResponse:
+def shipment_slipped(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Late shipments, by plan run: planned arrival against receipt (or today), days slipped."""
     today = _today()
     late = _visible(request).filter(late_q(today)).select_related("allocation__run")
-    run = request.GET.get("run", "").strip()
-    if run.isdigit():
-        late = late.filter(allocation__run_id=int(run))
-    rows = [(s, s.days_late(today)) for s in late.order_by("allocation__run_id", "planned_arrival", "code")]
-    return render(request, "shipments/slipped.html", {"rows": rows, "today": today, "run": run})
+    export = table_export(request, SLIPPED, late)
+    if export is not None:
+        return export
+    table = table_page(request, SLIPPED, late)
+    rows = [(s, s.days_late(today)) for s in table.page]
+    return render(request, "shipments/slipped.html", {"slipped": table, "rows": rows, "today": today})
 
 
 @login_required
@@ -200,14 +300,52 @@ def _receivable(request: HttpRequest) -> QuerySet[Shipment]:
     return queryset
 
 
+def _receipt_spec(name: str, heading: Any) -> ListSpec:
+    return ListSpec(
+        name=name,
+        heading=heading,
+        queryset=lambda user: releasable(Shipment.objects.all(), user),
+        columns=[
+            Column(gettext_lazy("Code"), lambda s: s.code, ("code",), "code"),
+            Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
+            Column(gettext_lazy("Item"), lambda s: s.item_type.name),
+            Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
+            Column(gettext_lazy("State"), lambda s: s.state, show=lambda s: s.get_state_display()),
+            Column(
+                gettext_lazy("Planned arrival"),
+                lambda s: s.planned_arrival,
+                ("planned_arrival", "code"),
+                "planned",
+            ),
+        ],
+        filters=[Filter("donor", gettext_lazy("Donor"), "donor__iso3", _nations)],
+        search=("code", "offer__code", "item_type__name"),
+        default_sort="planned",
+    )
+
+
+TO_CONFIRM = _receipt_spec("receipts-to-confirm", gettext_lazy("Handed over, waiting for your receipt"))
+ON_THE_WAY = _receipt_spec("receipts-on-the-way", gettext_lazy("On the way"))
+CONFIRM, WAY = "confirm-", "way-"  # query-string prefixes of the two tables
+
+
 @login_required
-def receipts(request: HttpRequest) -> HttpResponse:
+def receipts(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Receipts to confirm: scan or type a label's code, or pick a shipment handed over."""
     _may_confirm(request)
-    form = CodeForm(request.GET or None)
+    visible = _receivable(request)
+    tables = [
+        (TO_CONFIRM, visible.filter(state=ShipmentState.HANDED_OVER), CONFIRM),
+        (ON_THE_WAY, visible.filter(state__in=[ShipmentState.DISPATCHED, ShipmentState.AT_HUB]), WAY),
+    ]
+    for spec, rows, prefix in tables:
+        export = table_export(request, spec, rows, prefix=prefix)
+        if export is not None:
+            return export
+    form = CodeForm(request.GET if "code" in request.GET else None)
     if form.is_valid():
         code = services.find_by_code(form.cleaned_data["code"])
-        found = _receivable(request).filter(code=code).first()
+        found = visible.filter(code=code).first()
         if found is None:
             form.add_error("code", _("No shipment %(code)s for you.") % {"code": code})
         elif found.state != ShipmentState.HANDED_OVER:
@@ -218,14 +356,10 @@ def receipts(request: HttpRequest) -> HttpResponse:
             )
         else:
             return redirect("shipment-receive", code=found.code)
-    visible = _receivable(request)
-    context = {
-        "form": form,
-        "to_confirm": visible.filter(state=ShipmentState.HANDED_OVER).order_by("planned_arrival", "code"),
-        "on_the_way": visible.filter(state__in=[ShipmentState.DISPATCHED, ShipmentState.AT_HUB]).order_by(
-            "planned_arrival", "code"
-        ),
-    }
+    to_confirm, on_the_way = (
+        table_page(request, spec, rows, prefix=prefix, drop=["code"]) for spec, rows, prefix in tables
+    )
+    context = {"form": form, "to_confirm": to_confirm, "on_the_way": on_the_way}
     return render(request, "shipments/receipts.html", context)
 
 
@@ -287,24 +421,60 @@ def overdue_days(request: HttpRequest) -> int:
     return int(getattr(settings, "NSATU_INVENTORY_OVERDUE_DAYS", DEFAULT_OVERDUE_DAYS))
 
 
+def _age(serial: SerialNumber) -> int:
+    return (_today() - serial.recorded_on).days
+
+
+OVERDUE = ListSpec(
+    name="inventory-overdue",
+    heading=gettext_lazy("Inventory overdue"),
+    queryset=lambda user: SerialNumber.objects.filter(shipment__in=releasable(Shipment.objects.all(), user)),
+    columns=[
+        Column(gettext_lazy("Serial"), lambda s: s.serial, ("serial", "shipment__code"), "serial"),
+        Column(gettext_lazy("Item"), lambda s: s.shipment.item_type.name),
+        Column(gettext_lazy("Shipment"), lambda s: s.shipment.code, ("shipment__code", "serial"), "shipment"),
+        Column(
+            gettext_lazy("Donor"),
+            lambda s: s.shipment.donor.iso3,
+            ("shipment__donor__iso3", "recorded_on"),
+            "donor",
+        ),
+        Column(
+            gettext_lazy("State"), lambda s: s.shipment.state, show=lambda s: s.shipment.get_state_display()
+        ),
+        Column(
+            gettext_lazy("Dispatched"),
+            lambda s: s.recorded_on,
+            ("recorded_on", "shipment__code", "serial"),
+            "dispatched",
+        ),
+        Column(gettext_lazy("Days"), _age),
+    ],
+    filters=[
+        Filter("donor", gettext_lazy("Donor"), "shipment__donor__iso3", _nations),
+        Filter("hub", gettext_lazy("Hub"), "shipment__hub__code", _hubs),
+    ],
+    search=("serial", "shipment__code", "shipment__item_type__name"),
+    default_sort="dispatched",
+)
+
+
 @login_required
-def inventory_overdue(request: HttpRequest) -> HttpResponse:
+def inventory_overdue(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Serialised items dispatched more than N days ago whose serial no receipt has confirmed."""
     days = overdue_days(request)
     today = _today()
     cutoff = today - dt.timedelta(days=days)
-    serials = (
-        SerialNumber.objects.filter(
-            shipment__in=_visible(request), confirmed_on__isnull=True, recorded_on__lte=cutoff
-        )
-        .select_related("shipment__donor", "shipment__item_type", "shipment__hub")
-        .order_by("recorded_on", "shipment__code", "serial")
-    )
-    page = Paginator(serials, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(s, (today - s.recorded_on).days) for s in page]
-    return render(
-        request, "shipments/overdue.html", {"page": page, "rows": rows, "days": days, "today": today}
-    )
+    serials = SerialNumber.objects.filter(
+        shipment__in=_visible(request), confirmed_on__isnull=True, recorded_on__lte=cutoff
+    ).select_related("shipment__donor", "shipment__item_type", "shipment__hub")
+    export = table_export(request, OVERDUE, serials)
+    if export is not None:
+        return export
+    table = table_page(request, OVERDUE, serials)
+    rows = [(s, (today - s.recorded_on).days) for s in table.page]
+    context = {"overdue": table, "page": table.page, "rows": rows, "days": days, "today": today}
+    return render(request, "shipments/overdue.html", context)
 
 
 @login_required

@@ -6,13 +6,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
+from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.stress.forms import StressRunForm
 from nsatu.stress.models import StressKind, StressRun, StressStatus
 from nsatu.stress.services import StressError, start_stress_run
@@ -32,9 +32,39 @@ def _may_read(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+STRESS_RUNS = ListSpec(
+    name="stress-runs",
+    heading=_("Stress tests"),
+    queryset=lambda user: StressRun.objects.all(),
+    columns=[
+        Column(_("Run"), lambda r: r.pk, ("pk",), "id"),
+        Column(_("Test"), lambda r: r.kind, ("kind", "-pk"), "kind", show=lambda r: r.get_kind_display()),
+        Column(_("Method"), lambda r: r.method, show=lambda r: r.method_label),
+        Column(
+            _("Status"),
+            lambda r: r.status,
+            ("status", "-pk"),
+            "status",
+            show=lambda r: r.get_status_display(),
+        ),
+        Column(_("Cases done"), lambda r: r.cases_done),
+        Column(_("Cases"), lambda r: r.cases_total),
+        Column(_("By"), lambda r: r.created_by, ("created_by", "-pk"), "by"),
+        Column(_("Started"), lambda r: r.created_at, ("created_at", "pk"), "started"),
+        Column(_("Finished"), lambda r: r.finished_at),
+    ],
+    filters=[
+        Filter("kind", _("Test"), "kind", lambda: [(str(v), str(k)) for v, k in StressKind.choices]),
+        Filter("status", _("Status"), "status", lambda: [(str(v), str(k)) for v, k in StressStatus.choices]),
+    ],
+    search=("created_by",),
+    default_sort="-id",
+)
+
+
 @login_required
-def stress_index(request: HttpRequest) -> HttpResponse:
-    """Stress runs so far, and (for coordinators) the form that starts one."""
+def stress_index(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Stress runs so far (filters, pages, CSV and Excel), and (for coordinators) the form that starts one."""
     _may_read(request)
     form = StressRunForm(request.POST or None)
     if request.method == "POST":
@@ -56,7 +86,9 @@ def stress_index(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 return redirect("stress-run", run_id=run.pk)
-    runs = Paginator(StressRun.objects.all(), 25).get_page(request.GET.get("page"))
+    elif (export := table_export(request, STRESS_RUNS)) is not None:
+        return export
+    runs = table_page(request, STRESS_RUNS, size=25)
     return render(request, "stress/index.html", {"form": form, "runs": runs})
 
 

@@ -13,6 +13,7 @@ from nsatu.planner.check import Violation, check_plan, check_plan_files
 from nsatu.planner.metrics import compute_metrics, objective_of
 from nsatu.planner.plan import Plan, read_plan, write_plan
 from nsatu.planner.scenario import Scenario, ScenarioError, write_scenario
+from tests.planner.builders_optimal import ScenarioBuilder
 from tests.planner.strategies import make_scenario
 
 
@@ -192,3 +193,25 @@ def test_read_plan_reports_bad_rows(tmp_path: Path) -> None:
 def test_metrics_are_json_ready() -> None:
     m = compute_metrics(tiny(), plan_of([(0, 0, 0, 1, 1)]))
     assert math.isfinite(json.loads(json.dumps(m))["objective"])
+
+
+def test_hub_summary_of_a_plan_names_the_busiest_hub_week() -> None:
+    b = ScenarioBuilder(horizon=4)
+    b.hub("RZE", 10.0).hub("KSC", 20.0).route("DEU", "RZE", 0).route("DEU", "KSC", 0)
+    b.family("F16", "AIR").item("f16", "F16", mass=5.0)
+    b.requirement("r1", "AIR", 3, priority=1)
+    b.offer("o1", "DEU", "f16", 3)
+    s = b.build()
+    plan = Plan(
+        method="greedy",
+        status="feasible",
+        alloc_offer=np.array([0, 0]),
+        alloc_requirement=np.array([0, 0]),
+        alloc_hub=np.array([0, 1]),
+        alloc_quantity=np.array([1.0, 2.0]),
+        alloc_week=np.array([2, 0]),
+    )
+    m = compute_metrics(s, plan)
+    assert m["hub_busiest_share"] == pytest.approx(0.5)  # 5 t of 10 at RZE and 10 t of 20 at KSC
+    assert m["hub_busiest_at"] in (["KSC", 0], ["RZE", 2])
+    assert m["hub_mean_share"] == pytest.approx((0.5 + 0.5) / 8)

@@ -46,7 +46,8 @@ def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
     FORMAT.md's `objective`, `pwf`, `on_time_share`, `new_families` (sorted
     codes) and the plan's `method`, `status`, `solve_seconds`, `bound`, `gap`;
     then `hub_utilisation` (tonnes per hub and week, and the highest share of
-    capacity), `crews_short` (per crewed family, the worst shortfall of trained
+    capacity) with `hub_busiest_share`, `hub_busiest_at` ([hub, week]) and
+    `hub_mean_share` (see `hub_summary`), `crews_short` (per crewed family, the worst shortfall of trained
     people over the weeks, 0 when never short), `families_per_capability`
     (families in service or received), `fulfilled` (quantity per requirement
     id that receives any) and `value` (objective before family costs).
@@ -80,6 +81,7 @@ def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
         metrics["bound"] = float(plan.bound)
         metrics["gap"] = max(0.0, (float(plan.bound) - objective) / max(1.0, abs(float(plan.bound))))
     metrics["hub_utilisation"] = hub_utilisation(s, plan)
+    metrics.update(hub_summary(s, metrics["hub_utilisation"]))  # type: ignore[arg-type]
     metrics["crews_short"] = crews_short(s, plan)
     in_use = s.family_in_service | (received > 0)
     metrics["families_per_capability"] = {
@@ -117,6 +119,35 @@ def hub_utilisation(s: Scenario, plan: Plan) -> dict[str, dict[str, object]]:
             "max_week": week,
         }
     return result
+
+
+def hub_summary(s: Scenario | None, utilisation: dict[str, dict[str, object]]) -> dict[str, object]:
+    """The busiest hub-week's share of capacity, where it is, and the mean share
+    over every hub and week (a hub that carries nothing counts as empty weeks).
+
+    Works from `hub_utilisation` alone (capacities from the scenario when given,
+    else from each hub's tonnes and highest share), so stored metrics of older
+    runs can be summarised too.
+    """
+    busiest: tuple[float, str, int] | None = None
+    shares: list[float] = []
+    capacity_of = dict(zip(s.hub_codes, s.hub_capacity_t.tolist(), strict=True)) if s is not None else {}
+    for code, hub in sorted(utilisation.items()):
+        tonnes = [float(t) for t in hub.get("tonnes_by_week", [])]  # type: ignore[attr-defined]
+        peak = float(hub.get("max_share", 0.0))  # type: ignore[arg-type]
+        week = int(hub.get("max_week", 0))  # type: ignore[call-overload]
+        if busiest is None or peak > busiest[0]:
+            busiest = (peak, code, week)
+        capacity = capacity_of.get(code, tonnes[week] / peak if tonnes and 0 < peak < np.inf else 0.0)
+        if capacity > 0:
+            shares.extend(t / capacity for t in tonnes)
+        else:  # no capacity: infinitely over when anything arrives
+            shares.extend(np.inf if t > 0 else 0.0 for t in tonnes)
+    summary: dict[str, object] = {"hub_mean_share": float(np.mean(shares)) if shares else 0.0}
+    if busiest is not None:
+        summary["hub_busiest_share"] = busiest[0]
+        summary["hub_busiest_at"] = [busiest[1], busiest[2]]
+    return summary
 
 
 def crew_capacity(s: Scenario, seats_used: FloatArray | None) -> FloatArray:

@@ -28,6 +28,7 @@ from nsatu.logistics.models import Hub
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
+from nsatu.planner.metrics import hub_summary
 from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
 from nsatu.planning.models import METHOD_LABELS, Allocation, PlanRun, RunStatus, method_label
 from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
@@ -48,36 +49,15 @@ SHARES = ("pwf", "on_time_share", "gap", "hub_busiest_share", "hub_mean_share")
 
 
 def hub_figures(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The busiest hub-week's share of capacity (with its hub and week) and the mean share.
-
-    Read from the metrics' ``hub_utilisation`` (planner/metrics.py): per hub its
-    tonnes by week and its highest share, from which its capacity follows. The
-    mean is over every hub and week of the horizon; a hub that carries nothing
-    counts as empty weeks. Missing when the run has no hub figures (an old run).
-    """
+    """The busiest hub-week's share of capacity (with its hub and week) and the mean share:
+    the run's own figures, or for a run stored before they existed, summarised from
+    its ``hub_utilisation`` by the same function (planner/metrics.hub_summary)."""
+    if "hub_mean_share" in metrics:
+        return {}
     hubs = metrics.get("hub_utilisation")
     if not isinstance(hubs, dict) or not hubs:
         return {}
-    busiest: tuple[float, str, int] | None = None
-    shares: list[float] = []
-    for code, hub in sorted(hubs.items()):
-        tonnes = [float(t) for t in hub.get("tonnes_by_week", [])]
-        peak = float(hub.get("max_share", 0.0))
-        week = int(hub.get("max_week", 0))
-        if busiest is None or peak > busiest[0]:
-            busiest = (peak, code, week)
-        if peak == 0 or not tonnes:
-            shares.extend(0.0 for _t in tonnes)
-        elif math.isinf(peak):  # a hub of no capacity that receives something
-            shares.extend(math.inf if t > 0 else 0.0 for t in tonnes)
-        else:
-            capacity = tonnes[week] / peak
-            shares.extend(t / capacity for t in tonnes)
-    figures: dict[str, Any] = {"hub_mean_share": sum(shares) / len(shares) if shares else 0.0}
-    if busiest is not None:
-        figures["hub_busiest_share"] = busiest[0]
-        figures["hub_busiest_at"] = (busiest[1], busiest[2])
-    return figures
+    return hub_summary(None, hubs)
 
 
 def _figure(key: str, value: float) -> str:

@@ -1,10 +1,17 @@
 """`nsatu stress`: donor-withdrawal and lead-time-delay stress tests of a plan, and robust mode.
 
-Pure planner work unless ``--db`` is given (then the scenario comes from the database).
+With a SCENARIO file it is pure planner work in this process: nothing is written
+anywhere. With ``--db`` it is the web application's stress run: each test becomes
+a `StressRun` (through `nsatu.stress.services.start_stress_run`, audited) whose
+cases are queued as django-tasks tasks for the task workers, and a progress bar
+follows the run in the database until it ends; ``--in-process`` runs the same
+tasks here instead, for when no worker runs. ``--robust`` always plans here.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +25,16 @@ from nsatu.planner.progress import ProgressEvent
 from nsatu.planner.scenario import Scenario, ScenarioError
 
 STRESS_METHODS = ("optimal", "greedy")
+POLL_SECONDS = 0.5
+# With every run still queued after this long, the bar says a task worker may be missing.
+NO_WORKER_HINT_SECONDS = 15.0
 
 
 def _pct(value: float, digits: int = 2) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
-def _load(scenario: Path | None, db: bool, err: Console) -> Scenario:
-    if db:
-        from nsatu.cli import setup_django
-
-        setup_django()
-        from nsatu.planning.adapters import scenario_from_db
-
-        return scenario_from_db()
+def _load(scenario: Path | None, err: Console) -> Scenario:
     if scenario is None:
         err.print("give a SCENARIO folder or workbook, or --db")
         raise typer.Exit(2)
@@ -90,12 +93,13 @@ def register(app: typer.Typer) -> None:
         method: str = typer.Option("optimal", "--method", help="optimal or greedy (base plan and re-plans)"),
         time_limit: float = typer.Option(10.0, "--time-limit", help="seconds per plan"),
         robust: bool = typer.Option(False, "--robust", help="also plan in robust mode and compare"),
+        in_process: bool = typer.Option(
+            False,
+            "--in-process",
+            help="with --db: run the stress run's tasks in this process instead of queueing them",
+        ),
     ) -> None:
         """Stress-test the plan of SCENARIO (or --db): donors withdrawing, routes slipping."""
-        from nsatu.planner import stress as st
-        from nsatu.planner.methods import run_method
-        from nsatu.planner.robust import fixed_plan_losses, worst_loss
-
         console, err = Console(), Console(stderr=True)
         if method not in STRESS_METHODS:
             err.print(f"unknown method {method!r}; use one of {', '.join(STRESS_METHODS)}", markup=False)
@@ -103,49 +107,298 @@ def register(app: typer.Typer) -> None:
         if not (donor_withdrawal or delays or robust):
             err.print("nothing to do: give --donor-withdrawal, --delays N and/or --robust")
             raise typer.Exit(2)
-        s = _load(scenario, db, err)
-        with _bar(console) as progress:
+        if db and scenario is not None:
+            err.print("give a SCENARIO or --db, not both")
+            raise typer.Exit(2)
+        if in_process and not db:
+            err.print("--in-process goes with --db (a SCENARIO file is always stressed in this process)")
+            raise typer.Exit(2)
+        options: dict[str, Any] = {
+            "method": method,
+            "time_limit": time_limit,
+            "seed": seed,
+            "mean_delay_days": mean_delay,
+        }
+        if db:
+            ok = _stress_database(
+                console, err, donor_withdrawal, delays, robust, in_process=in_process, **options
+            )
+            if not ok:
+                raise typer.Exit(1)
+            return
+        _stress_file(console, _load(scenario, err), scenario, donor_withdrawal, delays, robust, **options)
+
+    del stress
+
+
+def _stress_file(
+    console: Console,
+    s: Scenario,
+    scenario: Path | None,
+    donor_withdrawal: bool,
+    delays: int,
+    robust: bool,
+    *,
+    method: str,
+    time_limit: float,
+    seed: int,
+    mean_delay_days: float,
+) -> None:
+    """The pure path: plan and stress a scenario file in this process."""
+    from nsatu.planner import stress as st
+    from nsatu.planner.methods import run_method
+
+    with _bar(console) as progress:
+        task = progress.add_task("base plan", total=100, detail=method)
+        report = _reporter(progress, task)
+        base = run_method(s, method, time_limit=time_limit, progress=report)
+        normal, robust_plan = _robust_plans(s, base, method, time_limit, robust, progress, task, report)
+        withdrawal = (
+            st.donor_withdrawal(s, base, method=method, time_limit=time_limit, progress=report)
+            if donor_withdrawal
+            else None
+        )
+        delay = (
+            st.delays(s, base, delays, seed, mean_days=mean_delay_days, progress=report) if delays else None
+        )
+    title = scenario.name if scenario is not None else "scenario"
+    _header(console, f"{title}: base plan ({method}, {base.status})", base.metrics)
+    _report(console, s, base, normal, robust_plan, withdrawal, delay)
+
+
+def _robust_plans(
+    s: Scenario,
+    base: Plan,
+    method: str,
+    time_limit: float,
+    robust: bool,
+    progress: Progress,
+    task: Any,
+    report: Any,
+) -> tuple[Plan, Plan | None]:
+    """The normal (optimal) plan and, with --robust, the robust one (both planned here)."""
+    from nsatu.planner.methods import run_method
+
+    if not robust:
+        return base, None
+    normal = base
+    if method != "optimal":  # robustness is priced against the optimal plan
+        progress.update(task, description="optimal", completed=0, detail="normal plan")
+        normal = run_method(s, "optimal", time_limit=time_limit, progress=report)
+    progress.update(task, description="robust", completed=0, detail="robust plan")
+    robust_plan = run_method(s, "robust", time_limit=2 * time_limit, warm_start=normal, progress=report)
+    return normal, robust_plan
+
+
+def _header(console: Console, title: str, figures: Any) -> None:
+    console.print(
+        f"{title} pwf {_pct(float(figures['pwf']))}, "
+        f"on time {_pct(float(figures['on_time_share']), 1)}, "
+        f"objective {float(figures['objective']):,.2f}",
+        highlight=False,
+    )
+
+
+def _report(
+    console: Console,
+    s: Scenario | None,
+    base: Plan | None,
+    normal: Plan | None,
+    robust_plan: Plan | None,
+    withdrawal: Any,
+    delay: Any,
+) -> None:
+    """The tables: robust mode, donor withdrawal (with the kept losses of each plan), delays."""
+    from nsatu.planner.robust import fixed_plan_losses, worst_loss
+
+    if s is not None and normal is not None and robust_plan is not None:
+        _robust_table(console, s, normal, robust_plan, worst_loss)
+    if withdrawal is not None:
+        # the robust plan's losses with the plan kept, beside the base plan's
+        kept: dict[str, dict[str, float]] = {}
+        if s is not None and normal is not None and robust_plan is not None:
+            if normal is not base:
+                kept["normal"] = fixed_plan_losses(s, normal)
+            kept["robust"] = fixed_plan_losses(s, robust_plan)
+        _withdrawal_table(console, withdrawal, kept)
+    if delay is not None:
+        _delay_table(console, delay)
+
+
+def _stress_database(
+    console: Console,
+    err: Console,
+    donor_withdrawal: bool,
+    delays: int,
+    robust: bool,
+    *,
+    in_process: bool,
+    method: str,
+    time_limit: float,
+    seed: int,
+    mean_delay_days: float,
+) -> bool:
+    """Stress runs of the database's plan: one StressRun per test, run by the task workers (or here).
+
+    Returns False when a run failed.
+    """
+    from nsatu.cli import setup_django
+
+    setup_django()
+    from nsatu.core.actors import CLI
+    from nsatu.planning.adapters import scenario_from_db
+    from nsatu.stress.models import StressKind, StressRun, StressStatus
+    from nsatu.stress.services import StressError, start_stress_run
+
+    kinds = [StressKind.WITHDRAWAL] * donor_withdrawal + [StressKind.DELAYS] * bool(delays)
+    runs: list[StressRun] = []
+    try:
+        for kind in kinds:
+            runs.append(
+                start_stress_run(
+                    actor=CLI,
+                    kind=kind,
+                    method=method,
+                    time_limit=time_limit,
+                    samples=delays,
+                    seed=seed,
+                    mean_delay_days=mean_delay_days,
+                    enqueue=not in_process,
+                )
+            )
+    except StressError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    for run in runs:
+        where = "runs here" if in_process else "queued for the task workers"
+        console.print(f"stress run {run.pk} ({run.kind}) {where}: /stress/{run.pk}/", highlight=False)
+    s = scenario_from_db() if robust else None
+    base: Plan | None = None
+    normal: Plan | None = None
+    robust_plan: Plan | None = None
+    with _bar(console) as progress:
+        bars = {run.pk: progress.add_task(run.kind, total=1, detail="base plan") for run in runs}
+        if in_process:
+            _run_here(runs, progress, bars)
+        else:
+            _follow(runs, progress, bars)
+        for run in runs:
+            run.refresh_from_db()
+        if s is not None:  # robust mode is a plan, not a fan-out of cases: planned here
+            from nsatu.planner.methods import run_method
+
             task = progress.add_task("base plan", total=100, detail=method)
             report = _reporter(progress, task)
             base = run_method(s, method, time_limit=time_limit, progress=report)
-            robust_plan: Plan | None = None
-            normal = base
-            if robust:
-                if method != "optimal":  # robustness is priced against the optimal plan
-                    normal = run_method(s, "optimal", time_limit=time_limit, progress=report)
-                progress.update(task, description="robust", completed=0, detail="robust plan")
-                robust_plan = run_method(
-                    s, "robust", time_limit=2 * time_limit, warm_start=normal, progress=report
-                )
-            withdrawal = (
-                st.donor_withdrawal(s, base, method=method, time_limit=time_limit, progress=report)
-                if donor_withdrawal
-                else None
-            )
-            delay = (
-                st.delays(s, base, delays, seed, mean_days=mean_delay, progress=report) if delays else None
-            )
-        title = scenario.name if scenario is not None else "database"
-        console.print(
-            f"{title}: base plan ({method}, {base.status}) pwf {_pct(float(base.metrics['pwf']))}, "  # type: ignore[arg-type]
-            f"on time {_pct(float(base.metrics['on_time_share']), 1)}, "  # type: ignore[arg-type]
-            f"objective {float(base.metrics['objective']):,.2f}",  # type: ignore[arg-type]
-            highlight=False,
-        )
-        if robust_plan is not None:
-            _robust_table(console, s, normal, robust_plan, worst_loss)
-        if withdrawal is not None:
-            # the robust plan's losses with the plan kept, beside the base plan's
-            kept: dict[str, dict[str, float]] = {}
-            if robust_plan is not None:
-                if normal is not base:
-                    kept["normal"] = fixed_plan_losses(s, normal)
-                kept["robust"] = fixed_plan_losses(s, robust_plan)
-            _withdrawal_table(console, withdrawal, kept)
-        if delay is not None:
-            _delay_table(console, delay)
+            normal, robust_plan = _robust_plans(s, base, method, time_limit, True, progress, task, report)
+    figures = next((r.base for r in runs if r.base), None)
+    if figures:
+        _header(console, f"database: base plan ({method})", figures)
+    elif base is not None:
+        _header(console, f"database: base plan ({method}, {base.status})", base.metrics)
+    withdrawal = delay = None
+    for run in runs:
+        if run.status == StressStatus.FAILED:
+            err.print(f"stress run {run.pk} failed: {run.message}", markup=False, highlight=False)
+            continue
+        if run.message:
+            console.print(f"stress run {run.pk}: {run.message}", markup=False, highlight=False)
+        if not run.base:
+            continue
+        report = _run_report(run)
+        if run.kind == StressKind.WITHDRAWAL:
+            withdrawal = report
+        else:
+            delay = report
+        for case in run.cases.filter(status=StressStatus.FAILED):
+            err.print(f"  case {case.key} failed: {case.message.strip()}", markup=False, highlight=False)
+    _report(console, s, base, normal, robust_plan, withdrawal, delay)
+    return all(run.status == StressStatus.DONE for run in runs)
 
-    del stress
+
+def _run_report(run: Any) -> Any:
+    """The pure report of a finished run's done cases: the same tables as a file's."""
+    from nsatu.planner import stress as st
+    from nsatu.stress.models import StressKind, StressStatus
+
+    base = st.BaseFigures.from_json(dict(run.base))
+    results = [dict(c.result) for c in run.cases.filter(status=StressStatus.DONE)]
+    if run.kind == StressKind.WITHDRAWAL:
+        return st.WithdrawalReport(base, [st.DonorImpact.from_json(r) for r in results])
+    return st.DelayReport(base, run.seed, run.mean_delay_days, [st.DelaySample.from_json(r) for r in results])
+
+
+def _show(progress: Progress, bar: Any, run: Any) -> None:
+    if run.cases_total:
+        detail = f"{run.cases_done} of {run.cases_total} cases"
+        progress.update(bar, total=run.cases_total, completed=run.cases_done, detail=detail)
+    else:
+        progress.update(bar, detail="base plan" if run.status == "running" else run.status)
+
+
+def _run_here(runs: list[Any], progress: Progress, bars: dict[int, Any]) -> None:
+    """--in-process: the tasks' own functions, one run after another, in this process."""
+    from nsatu.stress.models import StressStatus
+    from nsatu.stress.tasks import close_case, execute_case, execute_prepare, finish_run
+
+    current: Any = None
+    try:
+        for run in runs:
+            current = run
+            progress.update(bars[run.pk], detail="base plan")
+            try:
+                case_ids = execute_prepare(run.pk, enqueue_cases=False)
+            except Exception:  # recorded on the run (failed, with the traceback)
+                case_ids = []
+            run.refresh_from_db()
+            _show(progress, bars[run.pk], run)
+            for case_id in case_ids:
+                execute_case(case_id)
+                run.refresh_from_db()
+                _show(progress, bars[run.pk], run)
+    except KeyboardInterrupt:
+        # nobody else will run the rest: end the run now rather than leave it running
+        if current is not None:
+            finish_run(current.pk, StressStatus.FAILED, "interrupted on the command line")
+            for case in current.cases.filter(status=StressStatus.RUNNING):
+                close_case(case.pk, StressStatus.FAILED, message="interrupted on the command line")
+        raise
+
+
+def _follow(
+    runs: list[Any],
+    progress: Progress,
+    bars: dict[int, Any],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Poll the runs in the database until each is done or failed; dead workers' cases fail."""
+    from nsatu.stress.models import StressStatus
+    from nsatu.stress.services import fail_stale_stress_runs
+
+    started = time.monotonic()
+    try:
+        while True:
+            fail_stale_stress_runs()
+            for run in runs:
+                run.refresh_from_db()
+                _show(progress, bars[run.pk], run)
+            if all(run.status in (StressStatus.DONE, StressStatus.FAILED) for run in runs):
+                return
+            if (
+                all(run.status == StressStatus.QUEUED for run in runs)
+                and time.monotonic() - started > NO_WORKER_HINT_SECONDS
+            ):
+                for run in runs:
+                    progress.update(
+                        bars[run.pk],
+                        detail="queued: is a task worker running? (manage.py db_worker, or --in-process)",
+                    )
+            sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        ids = ", ".join(f"/stress/{run.pk}/" for run in runs)
+        progress.console.print(f"stopped following; the task workers go on with {ids}", highlight=False)
+        raise
 
 
 def _robust_table(console: Console, s: Scenario, base: Plan, robust: Plan, worst_loss: Any) -> None:

@@ -38,6 +38,8 @@ class StressRun(TrackedModel):
     cases_done = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # touched by the worker while it plans the base; a stale one means the worker died
+    heartbeat = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
@@ -73,6 +75,8 @@ class StressCase(models.Model):
     status = models.CharField(max_length=12, choices=StressStatus.choices, default=StressStatus.QUEUED)
     result = models.JSONField(default=dict, blank=True)  # DonorImpact or DelaySample as JSON
     message = models.TextField(blank=True)
+    # touched by the worker while the case runs; a stale one means the worker died
+    heartbeat = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "pk"]

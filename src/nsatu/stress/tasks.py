@@ -4,13 +4,22 @@ Each case task reads the scenario from the database and the base plan from the
 run's row, and runs the pure case function of `nsatu.planner.stress`; more
 workers on more machines finish a run sooner. The last case to finish closes
 the run. Every state change writes a ledger event in its transaction.
+
+While a worker plans the base or runs a case it touches a heartbeat (the run's,
+then the case's) every ``NSATU_PLAN_HEARTBEAT_SECONDS``; a killed worker stops
+touching it, and `nsatu.stress.services.fail_stale_stress_runs` fails what it left.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
 import traceback
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
@@ -20,10 +29,47 @@ from nsatu.core.ledger import append_event
 from nsatu.stress.models import StressCase, StressKind, StressRun, StressStatus
 
 OBJECT_TYPE = "stress.stressrun"
+logger = logging.getLogger(__name__)
 
 
-def execute_prepare(run_id: int) -> None:
-    """Plan the base, store its figures and lines, create the cases and queue one task each."""
+class _Heartbeat(threading.Thread):
+    """Touches a running row's heartbeat while the planner works, which may be silent for long."""
+
+    def __init__(self, model: type[models.Model], pk: int) -> None:
+        super().__init__(daemon=True, name=f"{model._meta.model_name}-{pk}-heartbeat")
+        self.model, self.pk = model, pk
+        self.stopped = threading.Event()
+        self.every = float(getattr(settings, "NSATU_PLAN_HEARTBEAT_SECONDS", 5))
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    self.model._default_manager.filter(pk=self.pk, status=StressStatus.RUNNING).update(
+                        heartbeat=timezone.now()
+                    )
+                except DatabaseError:
+                    # A busy database delays one beat; the next one tries again.
+                    logger.warning(
+                        "%s %s: heartbeat not written", self.model.__name__, self.pk, exc_info=True
+                    )
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+
+
+def execute_prepare(run_id: int, *, enqueue_cases: bool = True) -> list[int]:
+    """Plan the base, store its figures and lines, create the cases and queue one task each.
+
+    Returns the ids of the cases created. With ``enqueue_cases=False`` nothing is
+    queued: the caller runs the cases itself (``nsatu stress --db --in-process``).
+    """
     from nsatu.planner import stress
     from nsatu.planner.methods import run_method
     from nsatu.planning.adapters import scenario_from_db
@@ -31,26 +77,29 @@ def execute_prepare(run_id: int) -> None:
     with transaction.atomic():
         run = StressRun.objects.select_for_update().get(pk=run_id)
         if run.status != StressStatus.QUEUED:
-            return  # taken by another worker already
-        run.status = StressStatus.RUNNING
-        run.save(update_fields=["status", "updated_at"])
+            return []  # taken by another worker already
+        run.status, run.heartbeat = StressStatus.RUNNING, timezone.now()
+        run.save(update_fields=["status", "heartbeat", "updated_at"])
         append_event(actor=WORKER, action="stress-started", object_type=OBJECT_TYPE, object_id=run_id)
     try:
-        s = scenario_from_db()
-        base = run_method(s, run.method, time_limit=run.time_limit)
-        if base.status == "error":
-            raise RuntimeError(base.message)
-        figures = stress.base_figures(s, base)
-        lines = stress.plan_lines(s, base)
-        keys = (
-            stress.donors_with_offers(s)
-            if run.kind == StressKind.WITHDRAWAL
-            else [str(k) for k in range(run.samples)]
-        )
+        with _Heartbeat(StressRun, run_id):
+            s = scenario_from_db()
+            base = run_method(s, run.method, time_limit=run.time_limit)
+            if base.status == "error":
+                raise RuntimeError(base.message)
+            figures = stress.base_figures(s, base)
+            lines = stress.plan_lines(s, base)
+            keys = (
+                stress.donors_with_offers(s)
+                if run.kind == StressKind.WITHDRAWAL
+                else [str(k) for k in range(run.samples)]
+            )
     except Exception:
-        _finish(run_id, StressStatus.FAILED, "the base plan failed:\n" + traceback.format_exc(limit=4))
+        finish_run(run_id, StressStatus.FAILED, "the base plan failed:\n" + traceback.format_exc(limit=4))
         raise
     with transaction.atomic():
+        if StressRun.objects.select_for_update().get(pk=run_id).status != StressStatus.RUNNING:
+            return []  # declared dead (stale heartbeat) while this worker was slow, not dead
         StressRun.objects.filter(pk=run_id).update(
             base=figures.to_json(), base_lines=lines, cases_total=len(keys), updated_at=timezone.now()
         )
@@ -62,10 +111,13 @@ def execute_prepare(run_id: int) -> None:
             object_id=run_id,
             payload={"cases": len(keys), "base_pwf": figures.pwf, "method": run.method},
         )
+        # bulk_create sets primary keys on SQLite and PostgreSQL alike
         ids = [c.pk for c in cases]
-        transaction.on_commit(lambda: [run_stress_case.enqueue(i) for i in ids])
+        if enqueue_cases:
+            transaction.on_commit(lambda: [run_stress_case.enqueue(i) for i in ids])
     if not keys:
-        _finish(run_id, StressStatus.DONE, "no cases: no donor offers anything")
+        finish_run(run_id, StressStatus.DONE, "no cases: no donor offers anything")
+    return ids
 
 
 def execute_case(case_id: int) -> None:
@@ -75,48 +127,85 @@ def execute_case(case_id: int) -> None:
 
     with transaction.atomic():
         case = StressCase.objects.select_for_update().select_related("run").get(pk=case_id)
-        if case.status != StressStatus.QUEUED:
+        if case.status != StressStatus.QUEUED or case.run.status != StressStatus.RUNNING:
             return
-        case.status = StressStatus.RUNNING
-        case.save(update_fields=["status"])
+        case.status, case.heartbeat = StressStatus.RUNNING, timezone.now()
+        case.save(update_fields=["status", "heartbeat"])
     run = case.run
     try:
-        s = scenario_from_db()
-        base = stress.plan_of_lines(s, [list(line) for line in run.base_lines], method=run.method)
-        if run.kind == StressKind.WITHDRAWAL:
-            figures = stress.BaseFigures.from_json(dict(run.base))
-            result = stress.withdrawal_case(
-                s, base, case.key, method=run.method, time_limit=run.time_limit, figures=figures
-            ).to_json()
-        else:
-            result = stress.delay_case(
-                s, base, seed=run.seed, index=int(case.key), mean_days=run.mean_delay_days
-            ).to_json()
+        with _Heartbeat(StressCase, case_id):
+            s = scenario_from_db()
+            base = stress.plan_of_lines(s, [list(line) for line in run.base_lines], method=run.method)
+            if run.kind == StressKind.WITHDRAWAL:
+                figures = stress.BaseFigures.from_json(dict(run.base))
+                result = stress.withdrawal_case(
+                    s, base, case.key, method=run.method, time_limit=run.time_limit, figures=figures
+                ).to_json()
+            else:
+                result = stress.delay_case(
+                    s, base, seed=run.seed, index=int(case.key), mean_days=run.mean_delay_days
+                ).to_json()
         status, message = StressStatus.DONE, ""
     except Exception:
         result, status, message = {}, StressStatus.FAILED, traceback.format_exc(limit=4)
+    close_case(case_id, status, result=result, message=message)
+
+
+def close_case(
+    case_id: int,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    message: str = "",
+    stale_before: dt.datetime | None = None,
+) -> bool:
+    """Record a running case's end (done or failed); the last case closes its run.
+
+    Returns False, changing nothing, when the case is no longer running (it was
+    declared dead while its worker was in fact still at work), or, given
+    ``stale_before``, when its heartbeat is newer than that after all.
+    """
     with transaction.atomic():
-        StressCase.objects.filter(pk=case_id).update(status=status, result=result, message=message)
-        StressRun.objects.filter(pk=run.pk).update(cases_done=F("cases_done") + 1, updated_at=timezone.now())
+        case = StressCase.objects.select_for_update().get(pk=case_id)
+        if case.status != StressStatus.RUNNING:
+            logger.warning("stress case %s ended as %s after it was closed; result dropped", case_id, status)
+            return False
+        if stale_before is not None and case.heartbeat is not None and case.heartbeat >= stale_before:
+            return False
+        case.status, case.result, case.message = status, result or {}, message
+        case.save(update_fields=["status", "result", "message"])
+        StressRun.objects.filter(pk=case.run_id).update(
+            cases_done=F("cases_done") + 1, updated_at=timezone.now()
+        )
         append_event(
             actor=WORKER,
             action="stress-case-" + status,
             object_type=OBJECT_TYPE,
-            object_id=run.pk,
+            object_id=case.run_id,
             payload={"case": case.key, "message": message[:300]},
         )
-        current = StressRun.objects.select_for_update().get(pk=run.pk)
+        current = StressRun.objects.select_for_update().get(pk=case.run_id)
         last = current.cases_done >= current.cases_total
     if last:
-        failed = StressCase.objects.filter(run_id=run.pk, status=StressStatus.FAILED).count()
-        _finish(run.pk, StressStatus.DONE, f"{failed} case(s) failed" if failed else "")
+        failed = StressCase.objects.filter(run_id=case.run_id, status=StressStatus.FAILED).count()
+        finish_run(case.run_id, StressStatus.DONE, f"{failed} case(s) failed" if failed else "")
+    return True
 
 
-def _finish(run_id: int, status: str, message: str) -> None:
+def finish_run(run_id: int, status: str, message: str, *, stale_before: dt.datetime | None = None) -> bool:
+    """End a run (done or failed) with its ledger event; False if it had ended already.
+
+    Given ``stale_before``, only a run still planning its base (no case yet) whose
+    heartbeat is older than that is ended.
+    """
     with transaction.atomic():
         run = StressRun.objects.select_for_update().get(pk=run_id)
         if run.status in (StressStatus.DONE, StressStatus.FAILED):
-            return
+            return False
+        if stale_before is not None and (
+            (run.heartbeat is not None and run.heartbeat >= stale_before) or run.cases.exists()
+        ):
+            return False
         run.status, run.message, run.finished_at = status, message, timezone.now()
         run.save(update_fields=["status", "message", "finished_at", "updated_at"])
         append_event(
@@ -126,6 +215,7 @@ def _finish(run_id: int, status: str, message: str) -> None:
             object_id=run_id,
             payload={"cases": run.cases_total, "message": message[:500]},
         )
+    return True
 
 
 @task()

@@ -15,7 +15,7 @@ from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.stress.forms import StressRunForm
 from nsatu.stress.models import StressKind, StressRun, StressStatus
-from nsatu.stress.services import StressError, start_stress_run
+from nsatu.stress.services import StressError, fail_stale_stress_runs, start_stress_run
 
 # Column heads of the delay distribution, by the planner's quantile names.
 QUANTILE_LABELS = {
@@ -66,6 +66,7 @@ STRESS_RUNS = ListSpec(
 def stress_index(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Stress runs so far (filters, pages, CSV and Excel), and (for coordinators) the form that starts one."""
     _may_read(request)
+    fail_stale_stress_runs()
     form = StressRunForm(request.POST or None)
     if request.method == "POST":
         if getattr(request.user, "role", None) != Role.COORDINATOR:
@@ -125,6 +126,7 @@ def report_context(run: StressRun) -> dict[str, Any]:
 def stress_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """One run: progress while its cases run; the report of the cases done so far."""
     _may_read(request)
+    fail_stale_stress_runs()
     run = get_object_or_404(StressRun, pk=run_id)
     return render(request, "stress/run.html", {"run": run, **report_context(run)})
 
@@ -133,6 +135,7 @@ def stress_run(request: HttpRequest, run_id: int) -> HttpResponse:
 def stress_run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress fragment the run page polls (htmx) until the run ends."""
     _may_read(request)
+    fail_stale_stress_runs()  # a dead worker's case fails here, and the run can finish
     run = get_object_or_404(StressRun, pk=run_id)
     response = render(request, "stress/_progress.html", {"run": run})
     if run.status in (StressStatus.DONE, StressStatus.FAILED) and request.headers.get("HX-Request"):

@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads uploads through LimitedUploadHandler before any view (or CSRF check) sees them,
+    # and answers a refused one itself: after the user and messages, for the page around it.
+    "nsatu.core.uploads.UploadLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -183,8 +186,18 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploads: each page's size and type limit is enforced while the body streams in
+# (nsatu.core.uploads: offers 5 MB .xlsx/.csv, scenarios 20 MB .xlsx, any other page
+# NSATU_UPLOAD_MAX_BYTES); files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "nsatu.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+NSATU_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+# A request body that is not a file (form fields, API JSON) above this is refused (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

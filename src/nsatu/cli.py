@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -69,7 +70,9 @@ def user_create(
     role: str = typer.Option(..., help="coordinator, donor, recipient, leadership or auditor"),
     nation: str = typer.Option("", help="ISO3 code of the user's nation"),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
-    staff: bool = typer.Option(False, help="may use the back office"),
+    staff: bool | None = typer.Option(
+        None, "--staff/--no-staff", help="may use the back office (default: coordinators only)"
+    ),
 ) -> None:
     """Create a user account."""
     setup_django()
@@ -91,6 +94,66 @@ def user_create(
         err_console.print(f"refused: {exc}")
         raise typer.Exit(2) from exc
     console.print(f"created {username} ({role})")
+
+
+def _user_or_exit(username: str) -> Any:
+    from nsatu.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        err_console.print(f"no user {username!r}")
+        raise typer.Exit(2)
+    return user
+
+
+@user_app.command("update")
+def user_update(
+    username: str,
+    role: str = typer.Option("", help="a new role: coordinator, donor, recipient, leadership or auditor"),
+    nation: str = typer.Option("", help="a new nation (ISO3)"),
+    password: bool = typer.Option(False, "--password", help="ask for a new password"),
+    staff: bool | None = typer.Option(None, "--staff/--no-staff", help="may use the back office"),
+) -> None:
+    """Change a user's role, nation, back-office access or password (audited)."""
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from nsatu.accounts.services import update_user
+    from nsatu.core.actors import CLI
+    from nsatu.nations.models import Nation
+
+    user = _user_or_exit(username)
+    changes: dict[str, Any] = {}
+    if role:
+        changes["role"] = role
+    if nation:
+        nation_obj = Nation.objects.filter(iso3=nation.upper()).first()
+        if nation_obj is None:
+            err_console.print(f"unknown nation {nation!r}")
+            raise typer.Exit(2)
+        changes["nation"] = nation_obj
+    if staff is not None:
+        changes["is_staff"] = staff
+    new_password = (
+        typer.prompt("new password", hide_input=True, confirmation_prompt=True) if password else None
+    )
+    try:
+        update_user(user, actor=CLI, password=new_password, **changes)
+    except ValidationError as exc:
+        err_console.print(f"refused: {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"updated {username}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str, reason: str = typer.Option("", help="why, for the ledger")) -> None:
+    """Take a user out of service (no sign-in, no API token; history kept)."""
+    setup_django()
+    from nsatu.accounts.services import deactivate_user
+    from nsatu.core.actors import CLI
+
+    deactivate_user(_user_or_exit(username), actor=CLI, reason=reason)
+    console.print(f"deactivated {username}")
 
 
 @app.command("backup")

@@ -1,32 +1,71 @@
 """Load scenario: users of every role doing their daily reads and writes.
 
-Run by benchmarks/load.py; each simulated user signs in with its own demo-style
-account (created by load.py) and stays signed in.
+Run by benchmarks/load.py; each simulated user signs in with its role's account
+(created by load.py) and stays signed in. Besides locust's own statistics, the
+run writes ``$NSATU_LOAD_OUT`` (JSON): every response's status code by endpoint,
+and the offer codes each write sent and the server acknowledged (302), so that
+load.py can check that no acknowledged write is lost or duplicated. Locust's
+statistics restart when the last of ``$NSATU_LOAD_USERS`` users has signed in.
 """
 
 from __future__ import annotations
 
+import collections
+import json
 import os
 import random
 import re
 import uuid
+from typing import Any
 
-from locust import HttpUser, between, task
+from locust import HttpUser, constant, events, task
 
 PASSWORD = os.environ.get("NSATU_LOAD_PASSWORD", "")
+OUT = os.environ.get("NSATU_LOAD_OUT", "")
+# Statistics restart once this many users have signed in, so that the opening burst of
+# sign-ins (Argon2, deliberately slow) does not stand for the steady state.
+USERS = int(os.environ.get("NSATU_LOAD_USERS", "0"))
+signed_in = 0
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ITEM = re.compile(r'<option value="(\d+)">')
+
+statuses: collections.Counter[tuple[str, int]] = collections.Counter()
+writes: dict[str, list[str]] = {"sent": [], "acknowledged": []}
+
+
+def count_status(name: str, response: Any, exception: Any, **_: Any) -> None:
+    """Every response's status by endpoint (0: no response at all)."""
+    status = getattr(response, "status_code", 0) or 0
+    statuses[(name, int(status))] += 1
+
+
+def write_out(**_: Any) -> None:
+    if OUT:
+        with open(OUT, "w") as handle:
+            json.dump(
+                {
+                    "statuses": [[name, status, n] for (name, status), n in sorted(statuses.items())],
+                    "writes": writes,
+                },
+                handle,
+            )
+
+
+events.request.add_listener(count_status)  # type: ignore[no-untyped-call]
+events.quitting.add_listener(write_out)  # type: ignore[no-untyped-call]
 
 
 class SignedIn(HttpUser):
     abstract = True
-    wait_time = between(0.2, 1.0)
+    # No think time: every user sends its next request at once, so both runs
+    # saturate the server and their throughputs compare its capacity.
+    wait_time = constant(0)
     username = ""
 
     def on_start(self) -> None:
         page = self.client.get("/login/", name="/login/ [GET]")
         token = CSRF.search(page.text)
-        self.client.post(
+        with self.client.post(
             "/login/",
             {
                 "username": self.username,
@@ -34,7 +73,16 @@ class SignedIn(HttpUser):
                 "csrfmiddlewaretoken": token.group(1) if token else "",
             },
             name="/login/ [POST]",
-        )
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            # a refused login answers 200 with the form again: every later page would be the login page
+            if response.status_code != 302:
+                response.failure(f"login of {self.username} refused ({response.status_code})")
+        global signed_in
+        signed_in += 1
+        if signed_in == USERS:
+            self.environment.stats.reset_all()
 
 
 class Donor(SignedIn):
@@ -57,18 +105,26 @@ class Donor(SignedIn):
         items = ITEM.findall(form.text)
         if not token or not items:
             return
-        self.client.post(
+        code = f"LOAD-{uuid.uuid4().hex[:12]}"
+        writes["sent"].append(code)
+        with self.client.post(
             "/offers/new/",
             {
                 "csrfmiddlewaretoken": token.group(1),
-                "code": f"LOAD-{uuid.uuid4().hex[:12]}",
+                "code": code,
                 "item_type": random.choice(items),
                 "quantity": "1",
                 "available_from": "2027-03-01",
                 "releasability": "public",
             },
             name="/offers/new/ [POST]",
-        )
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:  # saved: the form redirects to the offer
+                writes["acknowledged"].append(code)
+            else:
+                response.failure(f"offer not saved ({response.status_code})")
 
 
 class Recipient(SignedIn):
@@ -107,13 +163,16 @@ class Auditor(SignedIn):
 
     @task
     def read(self) -> None:
-        self.client.get("/ledger/")
+        # the ledger page itself (/ledger/ only redirects here)
+        self.client.get("/audit/ledger/")
 
 
 class Bare(HttpUser):
     """The ceiling: a Django view that touches neither the database nor a template."""
 
-    wait_time = between(0.2, 1.0)
+    # No think time: every user sends its next request at once, so both runs
+    # saturate the server and their throughputs compare its capacity.
+    wait_time = constant(0)
 
     @task
     def healthz(self) -> None:

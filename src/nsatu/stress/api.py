@@ -35,7 +35,7 @@ from nsatu.stress.schemas import (
     StressRunIn,
     StressRunOut,
 )
-from nsatu.stress.services import StressError, start_stress_run
+from nsatu.stress.services import StressError, fail_stale_stress_runs, start_stress_run
 
 router = Router(tags=["stress"])
 
@@ -46,7 +46,9 @@ STRESS_READ_ERRORS: dict[int, Any] = {**READ_ERRORS, 403: ErrorOut}
 
 
 def _reader(request: HttpRequest) -> User:
-    return require_role(request, *READERS, doing="read stress runs")
+    user = require_role(request, *READERS, doing="read stress runs")
+    fail_stale_stress_runs()  # a run whose worker died reads as failed, as on the pages
+    return user
 
 
 def _run(request: HttpRequest, run_id: int) -> StressRun:

@@ -33,7 +33,7 @@ def test_auditor_sees_the_verification_first(world: Any) -> None:
 
 def test_a_broken_chain_is_shown_as_broken(world: Any, monkeypatch: Any) -> None:
     broken = Verification(False, 3, 4, "event #4 was altered: its hash does not match")
-    monkeypatch.setattr("nsatu.dashboards.views.verify_ledger", lambda: broken)
+    monkeypatch.setattr("nsatu.dashboards.audit.verify_ledger", lambda **_: broken)
     page = client_for(world.users["auditor"]).get("/audit/ledger/").content.decode()
     assert 'class="verification broken"' in page
     assert "event #4 was altered" in page and "First bad event: #4" in page
@@ -114,3 +114,39 @@ def test_export_rows_recompute_their_hashes(world: Any) -> None:
         assert recomputed == digest
         assert previous is None or prev_hash == previous
         previous = digest
+
+
+def test_the_page_walks_the_whole_chain_then_only_what_came_after(world: Any) -> None:
+    from django.core.cache import cache
+
+    from nsatu.nations.services import update_nation
+    from tests.core.test_ledger import tamper
+
+    cache.clear()
+    auditor = client_for(world.users["auditor"])
+    first = auditor.get("/audit/ledger/").content.decode()
+    assert "The whole ledger was checked just now" in first
+    update_nation(world.nations["NOR"], actor=world.users["coordinator"], name="Norway (changed)")
+    second = auditor.get("/audit/ledger/").content.decode()
+    assert "1 newer event was checked just now" in second and 'class="verification verified"' in second
+    # an old event changed behind the triggers: the next whole walk names it
+    tamper("UPDATE core_event SET actor = 'intruder' WHERE seq = 2")
+    assert 'class="verification verified"' in auditor.get("/audit/ledger/").content.decode()
+    whole = auditor.get("/audit/ledger/?verify=whole").content.decode()
+    assert 'class="verification broken"' in whole and "event #2 was altered" in whole
+
+
+def test_a_change_to_the_last_verified_event_is_caught_without_a_whole_walk(world: Any) -> None:
+    from django.core.cache import cache
+
+    from tests.core.test_ledger import tamper
+
+    cache.clear()
+    auditor = client_for(world.users["auditor"])
+    auditor.get("/audit/ledger/")
+    last = Event.objects.order_by("-seq").first()
+    assert last is not None
+    tamper("UPDATE core_event SET hash = %s WHERE seq = %s", ["0" * 64, last.seq])
+    page = auditor.get("/audit/ledger/").content.decode()
+    assert 'class="verification broken"' in page and f"event #{last.seq} was altered" in page
+    assert "The whole ledger was checked just now" in page

@@ -141,9 +141,16 @@ class Verification:
     reason: str = ""
 
 
-def verify_events(events: Iterable[Event], head: LedgerHead | None) -> Verification:
-    """Walk events in stored order; name the first that was altered, removed or reordered."""
-    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+def verify_events(
+    events: Iterable[Event], head: LedgerHead | None, *, after: tuple[int, str] = (0, GENESIS_HASH)
+) -> Verification:
+    """Walk events in stored order; name the first that was altered, removed or reordered.
+
+    ``after`` is (seq, hash) of the last event already verified: the walk then
+    starts with the next one (``checked`` counts from the start of the chain).
+    """
+    prev_hash, checked = after[1], after[0]
+    expected_seq = checked + 1
     for event in events:
         if event.seq != expected_seq:
             return Verification(
@@ -188,7 +195,18 @@ def verify_events(events: Iterable[Event], head: LedgerHead | None) -> Verificat
     return Verification(True, checked)
 
 
-def verify_ledger() -> Verification:
-    """Verify the whole stored ledger."""
-    events = Event.objects.order_by("seq").iterator(chunk_size=2000)
-    return verify_events(events, LedgerHead.objects.filter(singleton=1).first())
+def verify_ledger(*, after: tuple[int, str] | None = None) -> Verification:
+    """Verify the stored ledger: all of it, or only the events after a verified (seq, hash).
+
+    From a checkpoint, the checkpoint event itself must still carry that hash, so
+    a change to it or a removal of it is caught; changes to earlier events are
+    caught by the next whole walk.
+    """
+    head = LedgerHead.objects.filter(singleton=1).first()
+    if after is None or after[0] == 0:
+        return verify_events(Event.objects.order_by("seq").iterator(chunk_size=2000), head)
+    seq, digest = after
+    if not Event.objects.filter(seq=seq, hash=digest).exists():
+        return Verification(False, 0, seq, f"event #{seq} was altered or removed since it was last verified")
+    events = Event.objects.filter(seq__gt=seq).order_by("seq").iterator(chunk_size=2000)
+    return verify_events(events, head, after=after)

@@ -7,17 +7,58 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.choices import Role
-from nsatu.core.ledger import canonical_json
-from nsatu.core.models import Event
+from nsatu.core.ledger import Verification, canonical_json, verify_ledger
+from nsatu.core.models import GENESIS_HASH, Event, LedgerHead
 
 # The ledger's payloads describe records of every marking: command roles only.
 LEDGER_ROLES = frozenset({Role.AUDITOR, Role.COORDINATOR, Role.LEADERSHIP})
+
+# The page walks the whole chain at most this often; in between, only the events
+# since the last verified one (the command `nsatu ledger verify` always walks it all).
+WHOLE_WALK_EVERY = dt.timedelta(minutes=10)
+CHECKPOINT_KEY = "nsatu:ledger-verified"
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    """The chain's verification as the page shows it."""
+
+    verification: Verification
+    whole_at: dt.datetime  # when the whole chain was last walked
+    newer: int  # events checked just now beyond that walk
+    whole_now: bool  # this view walked the whole chain
+
+
+def ledger_status(*, whole: bool = False, now: dt.datetime | None = None) -> LedgerStatus:
+    """Verify the chain for the page: all of it when asked, when never done in this
+    process or when the last whole walk is older than WHOLE_WALK_EVERY; otherwise
+    only the events after the last verified one (whose hash must not have changed),
+    and all of it again when that finds anything wrong, to name it exactly."""
+    now = now or timezone.now()
+    saved = cache.get(CHECKPOINT_KEY)
+    if whole or saved is None or now - saved[2] > WHOLE_WALK_EVERY:
+        result, whole_at, newer, whole_now = verify_ledger(), now, 0, True
+    else:
+        seq, digest, whole_at = saved
+        result = verify_ledger(after=(seq, digest))
+        newer, whole_now = max(result.checked - seq, 0), False
+        if not result.ok:  # walk it all to name exactly what broke
+            result, whole_at, newer, whole_now = verify_ledger(), now, 0, True
+    if result.ok:
+        head = LedgerHead.objects.filter(singleton=1).first()
+        cache.set(CHECKPOINT_KEY, (result.checked, head.hash if head else GENESIS_HASH, whole_at), None)
+    else:
+        cache.delete(CHECKPOINT_KEY)
+    return LedgerStatus(result, whole_at, newer, whole_now)
+
 
 COLUMNS = [
     _("Sequence"),

@@ -9,11 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from nsatu.core.exports import FORMATS, export_response
-from nsatu.core.ledger import verify_ledger
 from nsatu.dashboards import audit, charts
 from nsatu.dashboards.lists import SPECS, ListSpec, apply, export_filename, export_table, table_page
 from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
@@ -147,9 +145,10 @@ def audit_ledger(request: HttpRequest) -> HttpResponse:
     page = Paginator(search.events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("verify", None)
     context = {
-        "verification": verify_ledger(),
-        "verified_at": timezone.now(),
+        "status": (status := audit.ledger_status(whole=request.GET.get("verify") == "whole")),
+        "verification": status.verification,
         "page": page,
         "search": search,
         "actions": audit.distinct_values("action"),

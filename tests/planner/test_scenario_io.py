@@ -525,9 +525,10 @@ def _with_platform_status(files: dict[str, str], first: str, third: str = "") ->
     return {**files, "offers.csv": "\n".join(lines) + "\n"}
 
 
-def test_an_allocated_offer_is_offered_and_unavailable_to_a_new_plan(tmp_path: Path) -> None:
+def test_an_allocated_offer_reads_as_an_offered_one_and_round_trips(tmp_path: Path) -> None:
     s = read_scenario(write_folder(tmp_path / "s", _with_platform_status(BASE, "Allocated")))
-    assert s.offer_withdrawn.tolist() == [True, False, True]  # O1 committed, O3 withdrawn
+    # FORMAT.md's meaning does not change through an extra column: O1 is offered, O3 withdrawn
+    assert s.offer_withdrawn.tolist() == [False, False, True]
     assert [row["platform_status"] for row in s.extra_columns["offers"]] == ["allocated", "", ""]
     write_scenario(s, tmp_path / "out")
     lines = (tmp_path / "out" / "offers.csv").read_text().splitlines()

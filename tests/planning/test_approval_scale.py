@@ -13,6 +13,7 @@ from nsatu.core.actors import CLI
 from nsatu.core.ledger import verify_ledger
 from nsatu.core.models import Event
 from nsatu.logistics.models import Hub, Route
+from nsatu.needs.services import create_requirement
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.offers.services import create_offer
 from nsatu.planning.models import Allocation, PlanRun, RunStatus, SeatUse
@@ -31,6 +32,16 @@ def planned_run(world: Any, name: str, *, offers: int, courses: int) -> PlanRun:
     )[0]
     Route.objects.get_or_create(donor=world.nations["POL"], hub=hub, defaults={"lead_time_days": 10})
     run = PlanRun.objects.create(method="greedy", status=RunStatus.DONE, created_by="coord")
+    # a requirement of its own that needs all the run sends (approval refuses to over-serve one)
+    requirement = create_requirement(
+        actor=CLI,
+        code=f"R-{name}",
+        recipient=world.nations["UKR"],
+        capability=world.capability,
+        quantity=4 * offers,
+        priority=2,
+        needed_by=dt.date(2027, 3, 1),
+    )
     for i in range(offers):
         offer = create_offer(
             actor=CLI,
@@ -46,7 +57,7 @@ def planned_run(world: Any, name: str, *, offers: int, courses: int) -> PlanRun:
             Allocation.objects.create(
                 run=run,
                 offer=offer,
-                requirement=world.requirements["public"],
+                requirement=requirement,
                 hub=hub,
                 quantity=2,
                 arrival_week=week,

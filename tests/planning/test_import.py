@@ -86,12 +86,12 @@ def test_dry_run_reports_and_writes_nothing(small_folder: Path) -> None:
 def test_round_trip_is_byte_identical(small_folder: Path, tmp_path: Path) -> None:
     import_scenario(read_scenario(small_folder), actor=CLI)
     first = tmp_path / "first"
-    write_scenario(scenario_from_db(), first)
+    write_scenario(scenario_from_db(remaining=False), first)
     call_command("flush", interactive=False, verbosity=0)
     assert not Offer.objects.exists()
     import_scenario(read_scenario(first), actor=CLI)
     second = tmp_path / "second"
-    write_scenario(scenario_from_db(), second)
+    write_scenario(scenario_from_db(remaining=False), second)
     assert folder_bytes(first) == folder_bytes(second)
 
 
@@ -143,7 +143,7 @@ def test_demo_round_trips_through_the_database_as_folder_and_workbook(tmp_path: 
 
     import_scenario(read_scenario(DEMO_SCENARIO), actor=CLI)
     out = tmp_path / "demo"
-    write_scenario(scenario_from_db(), out)
+    write_scenario(scenario_from_db(remaining=False), out)
     assert folder_bytes(out) == folder_bytes(DEMO_SCENARIO)
     route = Route.objects.order_by("pk").first()
     assert route is not None and "assumption" in route.extra["note"]
@@ -162,7 +162,7 @@ def test_demo_round_trips_through_the_database_as_folder_and_workbook(tmp_path: 
     assert runner.invoke(app, ["scenario", "export", str(second), "--xlsx"]).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
     folder = tmp_path / "from-workbook"
-    write_scenario(scenario_from_db(), folder)
+    write_scenario(scenario_from_db(remaining=False), folder)
     assert folder_bytes(folder) == folder_bytes(DEMO_SCENARIO)
 
 
@@ -198,7 +198,7 @@ def test_a_format_md_only_folder_leaves_what_it_does_not_say_alone(tmp_path: Pat
 
     import_scenario(read_scenario(DEMO_SCENARIO), actor=CLI)
     before = tmp_path / "before"
-    write_scenario(scenario_from_db(), before)
+    write_scenario(scenario_from_db(remaining=False), before)
     events = Event.objects.count()
     plain = tmp_path / "plain"
     shutil.copytree(DEMO_SCENARIO, plain)
@@ -210,7 +210,7 @@ def test_a_format_md_only_folder_leaves_what_it_does_not_say_alone(tmp_path: Pat
     assert report.changed_rows == 0, report.updated
     assert Event.objects.count() == events  # no capability renamed to "", no marking reset, no note lost
     after = tmp_path / "after"
-    write_scenario(scenario_from_db(), after)
+    write_scenario(scenario_from_db(remaining=False), after)
     assert folder_bytes(after) == folder_bytes(before)
     assert Capability.objects.get(code="fighter").name
 
@@ -242,18 +242,21 @@ def test_an_allocated_offer_exports_offered_and_comes_back_allocated(
     assert offer is not None
     update_record(offer, actor=CLI, status=OfferStatus.ALLOCATED)
     out = tmp_path / "out"
-    write_scenario(scenario_from_db(), out)
+    write_scenario(scenario_from_db(remaining=False), out)
     with (out / "offers.csv").open(encoding="utf-8", newline="") as handle:
         rows = {row["id"]: row for row in csv.DictReader(handle)}
     assert rows[offer.code]["status"] == "offered" and rows[offer.code]["platform_status"] == "allocated"
     assert {r["platform_status"] for code, r in rows.items() if code != offer.code} == {""}
-    assert read_scenario(out).offer_withdrawn[read_scenario(out).offer_index[offer.code]]  # not planned again
+    # FORMAT.md's reading: an ordinary offer to any outside tool and to `nsatu plan check` ...
+    assert not read_scenario(out).offer_withdrawn[read_scenario(out).offer_index[offer.code]]
+    # ... while a new plan from the database does not see it
+    assert offer.code not in scenario_from_db().offer_index
     call_command("flush", interactive=False, verbosity=0)
     import_scenario(read_scenario(out), actor=CLI)
     assert Offer.objects.get(code=offer.code).status == OfferStatus.ALLOCATED
     assert Offer.objects.filter(status=OfferStatus.ALLOCATED).count() == 1
     second = tmp_path / "second"
-    write_scenario(scenario_from_db(), second)
+    write_scenario(scenario_from_db(remaining=False), second)
     assert folder_bytes(second) == folder_bytes(out)
     # a file without the column keeps the allocation; one that withdraws the offer withdraws it
     assert import_scenario(read_scenario(tiny_folder), actor=CLI).changed_rows == 0

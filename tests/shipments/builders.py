@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from nsatu.core.actors import CLI
 from nsatu.logistics.models import Hub
-from nsatu.planning.models import Allocation, PlanRun, RunStatus
+from nsatu.planning.models import (
+    Allocation,
+    PlanRun,
+    RunStatus,
+    committed_by_offer,
+    committed_by_requirement,
+)
 from nsatu.planning.services import approve_plan_run
 from nsatu.shipments import services
 from nsatu.shipments.models import Shipment
@@ -26,8 +32,27 @@ def hub(world: Any) -> Hub:
     return found
 
 
+def _make_room(record: Any, committed: dict[int, float], needed: float) -> None:
+    """Raise a fixture offer's or requirement's quantity so ``needed`` fits beside what is committed.
+
+    An approval refuses lines that do not fit what approved runs left; these
+    helpers send any lines to the public requirement, so they make the room.
+    """
+    enough = committed.get(record.pk, 0.0) + needed
+    if record.quantity < enough:
+        type(record).objects.filter(pk=record.pk).update(quantity=enough)
+        record.quantity = enough
+
+
 def finished_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun:
     """A finished run allocating (offer, quantity, arrival week) lines to the public requirement."""
+    _make_room(world.requirements["public"], committed_by_requirement(), sum(q for _o, q, _w in lines))
+    per_offer: dict[Any, float] = {}
+    for offer, quantity, _week in lines:
+        per_offer[offer] = per_offer.get(offer, 0.0) + quantity
+    offers_committed = committed_by_offer()
+    for offer, quantity in per_offer.items():
+        _make_room(offer, offers_committed, quantity)
     run = PlanRun.objects.create(
         method="optimal", status=RunStatus.DONE, created_by="coord", plan_status="optimal"
     )

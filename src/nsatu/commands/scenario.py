@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         from nsatu.planning.adapters import scenario_from_db
 
         try:
-            scenario = scenario_from_db()
+            scenario = scenario_from_db(remaining=False)  # the records as stored (docs/format.md)
         except ScenarioError as exc:
             err_console.print(str(exc))
             raise typer.Exit(2) from exc

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family
 from nsatu.core.actors import Actor
@@ -14,6 +16,8 @@ from nsatu.core.choices import Releasability
 from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement, RequirementStatus
+from nsatu.planner.scenario import format_number
+from nsatu.planning.models import committed_by_requirement, quantity_tolerance
 
 
 def _check_accepts(capability: Capability, accepts: Iterable[Family]) -> list[Family]:
@@ -64,13 +68,32 @@ def update_requirement(
     releasable_to: Iterable[Nation] | None = None,
     **changes: Any,
 ) -> Requirement:
-    """Change a requirement; refused when someone saved it since ``expected_version``."""
+    """Change a requirement; refused when someone saved it since ``expected_version``,
+    or when its quantity would go below what approved plans committed to it."""
     m2m: dict[str, Iterable[Any]] = {}
     if accepts is not None:
         m2m["accepts"] = _check_accepts(changes.get("capability", requirement.capability), accepts)
     if releasable_to is not None:
         m2m["releasable_to"] = list(releasable_to)
-    return update_record(requirement, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
+    with transaction.atomic():
+        if "quantity" in changes:
+            current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+            _check_commitments(current, float(changes["quantity"]))
+        return update_record(requirement, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
+
+
+def _check_commitments(requirement: Requirement, quantity: float) -> None:
+    committed = committed_by_requirement().get(requirement.pk, 0.0)
+    if committed > quantity + quantity_tolerance(quantity):
+        raise ValidationError(
+            {
+                "quantity": _(
+                    "Approved plans have committed %(committed)s to requirement %(code)s: "
+                    "its quantity cannot be less."
+                )
+                % {"committed": format_number(committed), "code": requirement.code}
+            }
+        )
 
 
 def cancel_requirement(requirement: Requirement, *, actor: Actor) -> Requirement:

@@ -6,6 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from nsatu.catalog.models import ItemType
 from nsatu.core.actors import Actor
 from nsatu.core.choices import Releasability
@@ -13,6 +17,8 @@ from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
+from nsatu.planner.scenario import format_number
+from nsatu.planning.models import committed_by_offer, quantity_tolerance, uncommitted
 
 
 def create_offer(
@@ -54,16 +60,59 @@ def update_offer(
     releasable_to: Iterable[Nation] | None = None,
     **changes: Any,
 ) -> Offer:
-    """Change an offer; refused when someone saved it since ``expected_version``."""
+    """Change an offer; refused when someone saved it since ``expected_version``.
+
+    What approved plans committed of the offer binds it: its quantity may not go
+    below that (``ValidationError``), and its status follows it: ``allocated``
+    when nothing is left uncommitted, ``offered`` while something is; asking to
+    withdraw it takes only the uncommitted rest off the table (its quantity
+    becomes what is committed). An offer allocated without committed lines (as
+    an import may say) stays allocated unless it is withdrawn.
+    """
     m2m = {"releasable_to": list(releasable_to)} if releasable_to is not None else None
-    return update_record(offer, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
+    with transaction.atomic():
+        current = Offer.objects.select_for_update().get(pk=offer.pk)
+        changes = _bound_by_commitments(current, changes)
+        return update_record(offer, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
+
+
+def _bound_by_commitments(offer: Offer, changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` made consistent with what approved plans committed of ``offer`` (locked)."""
+    committed = committed_by_offer().get(offer.pk, 0.0)
+    quantity = float(changes.get("quantity", offer.quantity))
+    status = changes.get("status", offer.status)
+    if committed == 0:
+        if offer.status == OfferStatus.ALLOCATED and status == OfferStatus.OFFERED:
+            return {**changes, "status": OfferStatus.ALLOCATED}
+        return changes
+    if committed > quantity + quantity_tolerance(quantity):
+        raise ValidationError(
+            {
+                "quantity": _(
+                    "Approved plans have committed %(committed)s of offer %(code)s: "
+                    "its quantity cannot be less."
+                )
+                % {"committed": format_number(committed), "code": offer.code}
+            }
+        )
+    if status == OfferStatus.WITHDRAWN:
+        return {**changes, "quantity": committed, "status": OfferStatus.ALLOCATED}
+    left = uncommitted(quantity, committed)
+    return {**changes, "status": OfferStatus.OFFERED if left > 0 else OfferStatus.ALLOCATED}
 
 
 def withdraw_offer(offer: Offer, *, actor: Actor, expected_version: int | None = None) -> Offer:
-    """Take an offer off the table; the planner will not allocate it."""
-    return update_record(
-        offer, actor=actor, expected_version=expected_version, action="withdraw", status=OfferStatus.WITHDRAWN
-    )
+    """Take an offer off the table; the planner will not allocate it.
+
+    Of an offer approved plans have partly committed, only the uncommitted rest
+    is taken off: its quantity becomes what is committed, and it is allocated.
+    """
+    with transaction.atomic():
+        current = Offer.objects.select_for_update().get(pk=offer.pk)
+        changes = _bound_by_commitments(current, {"status": OfferStatus.WITHDRAWN})
+        return update_record(
+            offer, actor=actor, expected_version=expected_version, action="withdraw", **changes
+        )
 
 
 def delete_offer(offer: Offer, *, actor: Actor) -> None:

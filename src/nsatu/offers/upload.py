@@ -1,4 +1,7 @@
-"""Reading a donor's offers workbook: every row checked, every error located."""
+"""Reading a donor's offers workbook: every row checked, every error located.
+
+A workbook passes the scenario reader's zip-bomb check before it is opened.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from django.utils.translation import gettext as _
 from nsatu.catalog.models import ItemType
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
+from nsatu.planner.scenario import format_number, workbook_archive_errors
+from nsatu.planning.models import committed_by_code, quantity_tolerance
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 COLUMNS = ["id", "item_type", "quantity", "available_from", "earmark", "status"]
@@ -73,6 +78,12 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
     if not name.lower().endswith((".xlsx", ".csv")):
         result.errors.append(_("%(file)s: upload a .xlsx workbook or a .csv file") % {"file": name})
         return result
+    if name.lower().endswith(".xlsx"):
+        # An .xlsx file is a zip archive: checked against zip bombs before calamine unpacks it.
+        refused = workbook_archive_errors(content, name)
+        if refused:
+            result.errors.extend(str(error) for error in refused)
+            return result
     try:
         sheet, table = _sheet_rows(name, content)
     except Exception as exc:  # a corrupt workbook or undecodable text
@@ -96,6 +107,7 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
     requirements = {r.code: r for r in Requirement.objects.all()}
     others = dict(Offer.objects.exclude(donor__iso3=donor_iso3).values_list("code", "donor__iso3"))
     mine = set(Offer.objects.filter(donor__iso3=donor_iso3).values_list("code", flat=True))
+    committed = committed_by_code("offer")
     seen: set[str] = set()
     for number, raw in enumerate(table[1:], start=2):
         cells = {header[i]: raw[i] for i in range(min(len(header), len(raw)))}
@@ -127,6 +139,14 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
                 problems.append(
                     _("%(where)s, column quantity: %(item)s is counted in whole units")
                     % {"where": where, "item": item.code}
+                )
+            elif code in mine and committed.get(code, 0.0) > quantity + quantity_tolerance(quantity):
+                problems.append(
+                    _(
+                        "%(where)s, column quantity: approved plans have committed %(committed)s "
+                        "of %(id)s; the quantity cannot be less"
+                    )
+                    % {"where": where, "committed": format_number(committed[code]), "id": code}
                 )
         except (TypeError, ValueError):
             quantity = 0.0

@@ -1139,7 +1139,6 @@ def _build(
             extra = offers.extras_of(row)
             if "releasability" in extra:
                 extra["releasability"] = _releasability(row, extra["releasability"], refs)
-            allocated = False
             if "platform_status" in extra:
                 allocated = _platform_status(row, extra["platform_status"], status)
                 extra["platform_status"] = "allocated" if allocated else ""
@@ -1151,8 +1150,9 @@ def _build(
             offer_quantity.append(quantity or 1.0)
             offer_from.append(available or dt.date(2000, 1, 1))
             offer_earmark.append(earmark)
-            # An allocated offer is committed by an approved plan: no new plan may use it.
-            offer_withdrawn.append(status == "withdrawn" or allocated)
+            # `platform_status` does not change what FORMAT.md's columns mean: an allocated
+            # offer is an offered one here (the database's planning picture leaves it out).
+            offer_withdrawn.append(status == "withdrawn")
             extras.append(extra)
         _keep_extras(extra_columns, "offers", offers, extras)
 

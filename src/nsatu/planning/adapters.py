@@ -1,11 +1,14 @@
 """The only bridge between the ORM and the planner (DESIGN.md rule 2).
 
-- :func:`scenario_from_db` turns the database into a planner ``Scenario``.
+- :func:`scenario_from_db` turns the database into a planner ``Scenario``:
+  by default what a new plan may still use once the approved runs' lines are
+  subtracted; with ``remaining=False`` the records as stored (the export).
 - :func:`import_scenario` writes a ``Scenario`` into the database: all or
   nothing, idempotent (keyed by ids and codes), one ledger event per row
   created or changed and none for rows already as the file says. What a file
   does not give (an extension file, a platform column) leaves the stored
   values alone; columns the platform does not model go to each row's ``extra``.
+  It refuses a quantity below what approved runs committed.
 - :func:`save_plan` stores a planner ``Plan`` as a run's allocation rows.
 """
 
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family, FamilyAlias, ItemType
 from nsatu.core.actors import Actor
@@ -35,8 +39,19 @@ from nsatu.planner.scenario import (
     CellError,
     Scenario,
     ScenarioError,
+    format_number,
 )
-from nsatu.planning.models import Allocation, PlanningSettings, PlanRun, SeatUse
+from nsatu.planning.models import (
+    Allocation,
+    PlanningSettings,
+    PlanRun,
+    SeatUse,
+    committed_by_code,
+    committed_by_offer,
+    committed_by_requirement,
+    quantity_tolerance,
+    uncommitted,
+)
 from nsatu.training.models import Course
 
 ImportProgress = Callable[[str, int, int], None]  # (table, rows done, rows in table)
@@ -164,8 +179,29 @@ def import_scenario(
     return report
 
 
+def _below_commitments(s: Scenario) -> list[CellError]:
+    """A file may not set an offer or a requirement below what approved runs committed of it."""
+    errors = []
+    for table, committed, ids, quantities in (
+        ("requirements", committed_by_code("requirement"), s.requirement_ids, s.requirement_quantity),
+        ("offers", committed_by_code("offer"), s.offer_ids, s.offer_quantity),
+    ):
+        for code, quantity in zip(ids, quantities, strict=True):
+            done = committed.get(code, 0.0)
+            if done > float(quantity) + quantity_tolerance(float(quantity)):
+                message = _(
+                    "%(id)s: approved plans have committed %(committed)s of it; "
+                    "the quantity cannot be %(quantity)s"
+                ) % {"id": code, "committed": format_number(done), "quantity": format_number(quantity)}
+                errors.append(CellError(f"{table}.csv", 0, "quantity", message))
+    return errors
+
+
 def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> None:
     s = scenario
+    refused = _below_commitments(s)
+    if refused:
+        raise ScenarioError(refused)
     nations: dict[str, Nation] = {}
     for i, code in enumerate(s.nation_codes):
         nations[code] = upsert(
@@ -388,9 +424,9 @@ def _offer_status(s: Scenario, i: int, code: str) -> str:
 
     An offer the command has allocated stays allocated unless the file withdraws it.
     """
-    allocated = _given(s, "offers", i, "platform_status") == "allocated"
-    if s.offer_withdrawn[i] and not allocated:  # the reader marks allocated offers unavailable too
+    if s.offer_withdrawn[i]:  # the reader refuses `withdrawn` with `platform_status` = allocated
         return OfferStatus.WITHDRAWN
+    allocated = _given(s, "offers", i, "platform_status") == "allocated"
     if allocated or Offer.objects.filter(code=code, status=OfferStatus.ALLOCATED).exists():
         return OfferStatus.ALLOCATED
     return OfferStatus.OFFERED
@@ -409,8 +445,20 @@ def _by(key: Callable[[Any], Any], rows: Iterable[Any]) -> list[Any]:
     return sorted(rows, key=key)
 
 
-def scenario_from_db() -> Scenario:
-    """The database's scenario, in planner arrays, rows ordered by code."""
+def scenario_from_db(*, remaining: bool = True) -> Scenario:
+    """The database's scenario, in planner arrays, rows ordered by code.
+
+    ``remaining=True`` (plan runs, stress tests): what a new plan may still do
+    after the approved runs. An offer's quantity is what their lines have not
+    committed; an offer that is allocated, fully committed, or earmarked for a
+    requirement that is no longer planned is left out. A requirement's quantity
+    is what their lines have not yet sent to it; one they fully serve is left
+    out, as cancelled ones are. Withdrawn offers stay, withdrawn.
+
+    ``remaining=False`` (``nsatu scenario export``): the records as stored, with
+    their own quantities; allocated offers are ordinary offers with
+    ``platform_status`` = allocated (docs/format.md).
+    """
     settings = PlanningSettings.objects.filter(singleton=1).select_related("recipient").first()
     if settings is None or settings.recipient is None:
         raise ScenarioError([CellError("scenario", 0, "", "no scenario is loaded: import one first")])
@@ -423,6 +471,11 @@ def scenario_from_db() -> Scenario:
         .select_related("capability")
         .prefetch_related("accepts", "releasable_to"),
     )
+    offers = _by(lambda o: o.code, Offer.objects.prefetch_related("releasable_to"))
+    requirement_quantity = {r.pk: r.quantity for r in requirements}
+    offer_quantity = {o.pk: o.quantity for o in offers}
+    if remaining:
+        requirements, offers = _still_open(requirements, offers, requirement_quantity, offer_quantity)
     capability_codes = sorted(
         {f.capability.code for f in families} | {r.capability.code for r in requirements}
     )
@@ -431,7 +484,6 @@ def scenario_from_db() -> Scenario:
     items = _by(lambda t: t.code, ItemType.objects.all())
     item_index = {t.pk: i for i, t in enumerate(items)}
     requirement_index = {r.pk: i for i, r in enumerate(requirements)}
-    offers = _by(lambda o: o.code, Offer.objects.prefetch_related("releasable_to"))
     hubs = _by(lambda h: h.code, Hub.objects.select_related("nation"))
     hub_index = {h.pk: i for i, h in enumerate(hubs)}
     routes = _by(lambda r: (r.donor.iso3, r.hub.code), Route.objects.select_related("donor", "hub"))
@@ -482,7 +534,7 @@ def scenario_from_db() -> Scenario:
         item_nsn=[t.nsn for t in items],
         requirement_ids=[r.code for r in requirements],
         requirement_capability=np.array([cap_index[r.capability.code] for r in requirements], dtype=np.int64),
-        requirement_quantity=np.array([r.quantity for r in requirements], dtype=float),
+        requirement_quantity=np.array([requirement_quantity[r.pk] for r in requirements], dtype=float),
         requirement_priority=np.array([r.priority for r in requirements], dtype=np.int64),
         requirement_needed_by=[r.needed_by for r in requirements],
         requirement_accepts=[sorted(f.code for f in r.accepts.all()) for r in requirements],
@@ -490,13 +542,12 @@ def scenario_from_db() -> Scenario:
         offer_ids=[o.code for o in offers],
         offer_donor=np.array([nation_index[o.donor_id] for o in offers], dtype=np.int64),
         offer_item=np.array([item_index[o.item_type_id] for o in offers], dtype=np.int64),
-        offer_quantity=np.array([o.quantity for o in offers], dtype=float),
+        offer_quantity=np.array([offer_quantity[o.pk] for o in offers], dtype=float),
         offer_available_from=[o.available_from for o in offers],
         offer_earmark=np.array(
             [requirement_index.get(o.earmark_id, -1) if o.earmark_id else -1 for o in offers], dtype=np.int64
         ),
-        # Allocated offers are committed by an approved plan: not available to a new one.
-        offer_withdrawn=np.array([o.status != OfferStatus.OFFERED for o in offers], dtype=bool),
+        offer_withdrawn=np.array([o.status == OfferStatus.WITHDRAWN for o in offers], dtype=bool),
         hub_codes=[h.code for h in hubs],
         hub_names=[h.name for h in hubs],
         hub_iso3=[h.nation.iso3 for h in hubs],
@@ -529,6 +580,32 @@ def scenario_from_db() -> Scenario:
         },
         extensions=_extensions_from_db(meta),
     )
+
+
+def _still_open(
+    requirements: list[Requirement],
+    offers: list[Offer],
+    requirement_quantity: dict[int, float],
+    offer_quantity: dict[int, float],
+) -> tuple[list[Requirement], list[Offer]]:
+    """The requirements and offers a new plan may still use; their quantities set to what is left."""
+    served, taken = committed_by_requirement(), committed_by_offer()
+    open_requirements = []
+    for r in requirements:
+        requirement_quantity[r.pk] = uncommitted(r.quantity, served.get(r.pk, 0.0))
+        if requirement_quantity[r.pk] > 0:
+            open_requirements.append(r)
+    planned = {r.pk for r in open_requirements}
+    open_offers = []
+    for o in offers:
+        if o.status == OfferStatus.WITHDRAWN:
+            open_offers.append(o)  # FORMAT.md has withdrawn offers: kept as they are
+            continue
+        offer_quantity[o.pk] = uncommitted(o.quantity, taken.get(o.pk, 0.0))
+        earmark_open = o.earmark_id is None or o.earmark_id in planned
+        if o.status == OfferStatus.OFFERED and offer_quantity[o.pk] > 0 and earmark_open:
+            open_offers.append(o)
+    return open_requirements, open_offers
 
 
 def _offer_columns(offer: Offer) -> dict[str, str]:

@@ -1,11 +1,12 @@
-"""Scenario settings; plan runs and allocations join them later."""
+"""Scenario settings, plan runs, their allocation lines and seat use, and what approved runs committed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
@@ -143,6 +144,50 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer} -> {self.requirement} x{self.quantity} wk {self.arrival_week}"
+
+
+def _committed_by(column: str) -> dict[Any, float]:
+    totals = (
+        Allocation.objects.filter(run__approved_at__isnull=False)
+        .values_list(column)
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    return {key: float(total) for key, total in totals}
+
+
+def committed_by_offer() -> dict[int, float]:
+    """Offer key -> quantity the lines of approved runs take from it (offers with none are absent).
+
+    Commitments are not stored apart: they are the allocation lines of approved
+    runs, so they cannot drift from what was approved (docs/planning.md,
+    "Re-planning after an approval").
+    """
+    return _committed_by("offer_id")
+
+
+def committed_by_requirement() -> dict[int, float]:
+    """Requirement key -> quantity the lines of approved runs send to it."""
+    return _committed_by("requirement_id")
+
+
+def committed_by_code(kind: Literal["offer", "requirement"]) -> dict[str, float]:
+    """``committed_by_offer`` or ``committed_by_requirement``, keyed by the records' ids (codes)."""
+    return _committed_by(f"{kind}__code")
+
+
+def quantity_tolerance(bound: float) -> float:
+    """FORMAT.md's tolerance on a sum against its bound: ``1e-6 * max(1, |bound|)``."""
+    return 1e-6 * max(1.0, abs(bound))
+
+
+def uncommitted(quantity: float, committed: float) -> float:
+    """What is left of ``quantity`` after ``committed``: 0 within the tolerance; whole numbers stay whole."""
+    left = quantity - committed
+    if left <= quantity_tolerance(quantity):
+        return 0.0
+    nearest = round(left)
+    return float(nearest) if abs(left - nearest) <= 1e-9 * max(1.0, left) else left
 
 
 class SeatUse(models.Model):

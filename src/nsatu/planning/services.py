@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.ledger import NewEvent, append_event, append_events
 from nsatu.core.services import create_record, update_record, update_records
+from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
-from nsatu.planning.models import PlanningSettings, PlanRun, RunStatus
+from nsatu.planner.scenario import format_number
+from nsatu.planning.models import (
+    PlanningSettings,
+    PlanRun,
+    RunStatus,
+    committed_by_offer,
+    committed_by_requirement,
+    quantity_tolerance,
+    uncommitted,
+)
 
 METHODS = ("optimal", "greedy", "country", "robust")
 
@@ -90,31 +102,53 @@ def _system() -> Actor:
 
 
 def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
-    """Turn a finished run's allocations into commitments and mark its offers allocated.
+    """Turn a finished run's allocations into commitments; offers it uses up become allocated.
 
-    Two approvals at once: both lock the offers they use, so they queue, and the
-    second finds them already allocated (or the run approved) and is refused.
+    A run is approved only when what it allocates still fits: per offer, its
+    lines total at most the offer's quantity minus what approved runs committed
+    (and the offer is not withdrawn); per requirement, at most its quantity minus
+    what approved runs committed (and it is not cancelled). Otherwise it is
+    refused with the offers or requirements that no longer have room.
+
+    An offer whose quantity is then fully committed becomes ``allocated``; one
+    with an uncommitted rest stays ``offered`` for it. Two approvals at once
+    lock the requirements and offers they use (in key order, so they cannot
+    deadlock) before reading what is committed: they queue, and the second
+    counts the first one's lines.
     """
     with transaction.atomic():
         run = PlanRun.objects.select_for_update().get(pk=run.pk)
         if run.status != RunStatus.DONE:
-            raise PlanningError(f"plan run {run.pk} is {run.status}: only a finished run can be approved")
+            raise PlanningError(
+                _("plan run %(run)s is %(status)s: only a finished run can be approved")
+                % {"run": run.pk, "status": run.status}
+            )
         if run.approved_at is not None:
-            raise PlanningError(f"plan run {run.pk} was already approved by {run.approved_by}")
+            raise PlanningError(
+                _("plan run %(run)s was already approved by %(user)s")
+                % {"run": run.pk, "user": run.approved_by}
+            )
         lines = list(run.allocations.select_related("offer", "requirement", "hub"))
         if not lines:
-            raise PlanningError(f"plan run {run.pk} allocates nothing: there is nothing to approve")
-        offer_ids = {line.offer_id for line in lines}
-        # Lock the offers (in key order, so two approvals cannot deadlock); a second
-        # approval waits here and then reads the status the first one committed.
-        locked = list(Offer.objects.select_for_update().filter(pk__in=offer_ids).order_by("pk"))
-        taken = [o.code for o in locked if o.status != OfferStatus.OFFERED]
-        if taken:
-            codes = ", ".join(sorted(taken)[:10])
             raise PlanningError(
-                f"plan run {run.pk} uses offers that are no longer available ({codes}): "
-                "plan again and approve the new run"
+                _("plan run %(run)s allocates nothing: there is nothing to approve") % {"run": run.pk}
             )
+        offer_use: dict[int, float] = defaultdict(float)
+        requirement_use: dict[int, float] = defaultdict(float)
+        for line in lines:
+            offer_use[line.offer_id] += line.quantity
+            requirement_use[line.requirement_id] += line.quantity
+        # Lock first, then read the commitments: a second approval waits here and
+        # then sees the lines the first one committed. Requirements before offers,
+        # as an import writes them, so an import and an approval cannot deadlock.
+        requirements = list(
+            Requirement.objects.select_for_update().filter(pk__in=requirement_use).order_by("pk")
+        )
+        offers = list(Offer.objects.select_for_update().filter(pk__in=offer_use).order_by("pk"))
+        offer_committed, requirement_committed = committed_by_offer(), committed_by_requirement()
+        _refuse_what_no_longer_fits(
+            run, offers, offer_use, offer_committed, requirements, requirement_use, requirement_committed
+        )
         append_events(
             [
                 NewEvent(
@@ -134,8 +168,13 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
             ],
             actor=actor,
         )
+        used_up = [
+            offer
+            for offer in offers
+            if uncommitted(offer.quantity, offer_committed.get(offer.pk, 0.0) + offer_use[offer.pk]) == 0
+        ]
         update_records(
-            [(offer, {"status": OfferStatus.ALLOCATED}) for offer in sorted(locked, key=lambda o: o.code)],
+            [(offer, {"status": OfferStatus.ALLOCATED}) for offer in sorted(used_up, key=lambda o: o.code)],
             actor=actor,
             action="allocate",
         )
@@ -149,7 +188,9 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
             object_id=run.pk,
             payload={
                 "lines": len(lines),
-                "offers": len(offer_ids),
+                "offers": len(offer_use),
+                "offers_allocated": len(used_up),
+                "offers_partly_committed": len(offers) - len(used_up),
                 "objective": run.metrics.get("objective"),
             },
         )
@@ -160,3 +201,66 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
         create_shipments_for_run(run, actor=actor)
         set_cohort_targets_for_run(run, actor=actor)
     return run
+
+
+def _refuse_what_no_longer_fits(
+    run: PlanRun,
+    offers: list[Offer],
+    offer_use: dict[int, float],
+    offer_committed: dict[int, float],
+    requirements: list[Requirement],
+    requirement_use: dict[int, float],
+    requirement_committed: dict[int, float],
+) -> None:
+    """Raise ``PlanningError`` naming the run's offers and requirements without room for its lines."""
+    short_offers = [
+        _("%(code)s (withdrawn)") % {"code": o.code}
+        if o.status == OfferStatus.WITHDRAWN
+        # allocated (e.g. imported so) without lines to show for it: nothing is left either
+        else _shortfall(
+            o.code,
+            offer_use[o.pk],
+            o.quantity if o.status == OfferStatus.OFFERED else 0.0,
+            offer_committed.get(o.pk, 0.0),
+        )
+        for o in sorted(offers, key=lambda o: o.code)
+    ]
+    short_requirements = [
+        _("%(code)s (cancelled)") % {"code": r.code}
+        if r.status == RequirementStatus.CANCELLED
+        else _shortfall(r.code, requirement_use[r.pk], r.quantity, requirement_committed.get(r.pk, 0.0))
+        for r in sorted(requirements, key=lambda r: r.code)
+    ]
+    if any(short_offers):
+        raise PlanningError(
+            _(
+                "plan run %(run)s uses offers that are no longer available (%(offers)s): "
+                "plan again and approve the new run"
+            )
+            % {"run": run.pk, "offers": _listed([text for text in short_offers if text])}
+        )
+    if any(short_requirements):
+        raise PlanningError(
+            _(
+                "plan run %(run)s gives requirements more than they still need (%(requirements)s): "
+                "plan again and approve the new run"
+            )
+            % {"run": run.pk, "requirements": _listed([text for text in short_requirements if text])}
+        )
+
+
+def _shortfall(code: str, needed: float, quantity: float, committed: float) -> str:
+    """``code`` with what it lacks when ``needed`` does not fit in ``quantity - committed``; else ""."""
+    if committed + needed <= quantity + quantity_tolerance(quantity):
+        return ""
+    left = uncommitted(quantity, committed)
+    return _("%(code)s (needs %(needed)s, %(left)s left)") % {
+        "code": code,
+        "needed": format_number(needed),
+        "left": format_number(left),
+    }
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown}, …"

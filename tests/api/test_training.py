@@ -137,8 +137,9 @@ def test_readiness_counts_what_is_releasable(
         "flagged": True,
         "flagged_weeks": [3],
     }
-    # Two units per offer the caller may see: POL and the command see all four offers.
-    visible = {"POL": 4, "coordinator": 4, "leadership": 4, "auditor": 4, "DEU": 2, "FRA": 2}
+    # Two units per shipment the caller may see: POL, the command and the recipient (UKR, to
+    # whom every shipment is sent) see all four; the others see their offers' shipments.
+    visible = {"POL": 4, "coordinator": 4, "leadership": 4, "auditor": 4, "UKR": 4, "DEU": 2, "FRA": 2}
     assert row["units"] == 2 * visible.get(who, 1)
     detail = api[who].get("/readiness/PZH2000").json()
     assert {k: v for k, v in detail.items() if k != "weeks"} == row

@@ -1504,8 +1504,8 @@ def _scenario_tables(s: Scenario) -> dict[str, tuple[list[str], list[list[object
     offer_extras = s.extra_columns.get("offers") or []
 
     def offer_status(i: int) -> str:
-        # An allocated offer is unavailable to the planner but not withdrawn: it is written
-        # `offered`, its allocation in the `platform_status` column (docs/format.md).
+        # An allocated offer is not withdrawn: FORMAT.md reads it `offered`; the platform's
+        # allocation is in the `platform_status` column (docs/format.md).
         allocated = i < len(offer_extras) and offer_extras[i].get("platform_status") == "allocated"
         return "withdrawn" if s.offer_withdrawn[i] and not allocated else "offered"
 

@@ -8,13 +8,16 @@ from pydantic import Field
 
 from nsatu.planning.models import Allocation
 
-Method = Literal["optimal", "greedy", "country"]
+Method = Literal["optimal", "greedy", "country", "robust"]
 RunState = Literal["queued", "running", "done", "failed"]
 TimeLimit = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False, description="seconds")]
 
 
 class PlanRunIn(Schema):
-    method: Method = Field("optimal", description="optimal (HiGHS), or a baseline: greedy, country")
+    method: Method = Field(
+        "optimal",
+        description="optimal (HiGHS), robust (against one donor withdrawing), or a baseline: greedy, country",
+    )
     time_limit: TimeLimit = 60.0
 
 

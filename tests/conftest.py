@@ -24,6 +24,17 @@ def fast_password_hashing(settings: Any) -> None:
     settings.NSATU_PLAN_HEARTBEAT_SECONDS = 3600
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in Ukrainian (LocaleMiddleware
+    activates it for the thread and leaves it so) must not change the next test's messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class World:
     nations: dict[str, Any]

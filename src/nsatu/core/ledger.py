@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.models import GENESIS_HASH, Event, LedgerHead
@@ -157,15 +158,16 @@ def verify_events(
                 False,
                 checked,
                 expected_seq,
-                f"event #{expected_seq} is missing (removed) or out of order: "
-                f"found #{event.seq} in its place",
+                _("event #%(seq)s is missing (removed) or out of order: found #%(found)s in its place")
+                % {"seq": expected_seq, "found": event.seq},
             )
         if event.prev_hash != prev_hash:
             return Verification(
                 False,
                 checked,
                 event.seq,
-                f"event #{event.seq} does not follow event #{event.seq - 1} (reordered)",
+                _("event #%(seq)s does not follow event #%(previous)s (reordered)")
+                % {"seq": event.seq, "previous": event.seq - 1},
             )
         recomputed = event_hash(
             prev_hash=event.prev_hash,
@@ -180,7 +182,10 @@ def verify_events(
         )
         if recomputed != event.hash:
             return Verification(
-                False, checked, event.seq, f"event #{event.seq} was altered: its hash does not match"
+                False,
+                checked,
+                event.seq,
+                _("event #%(seq)s was altered: its hash does not match") % {"seq": event.seq},
             )
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
@@ -189,8 +194,11 @@ def verify_events(
             False,
             checked,
             checked + 1,
-            f"the ledger head names event #{head_seq} but the chain ends at #{checked}: "
-            f"event #{checked + 1} onward was removed",
+            _(
+                "the ledger head names event #%(head)s but the chain ends at #%(end)s: "
+                "event #%(next)s onward was removed"
+            )
+            % {"head": head_seq, "end": checked, "next": checked + 1},
         )
     return Verification(True, checked)
 
@@ -207,6 +215,11 @@ def verify_ledger(*, after: tuple[int, str] | None = None) -> Verification:
         return verify_events(Event.objects.order_by("seq").iterator(chunk_size=2000), head)
     seq, digest = after
     if not Event.objects.filter(seq=seq, hash=digest).exists():
-        return Verification(False, 0, seq, f"event #{seq} was altered or removed since it was last verified")
+        return Verification(
+            False,
+            0,
+            seq,
+            _("event #%(seq)s was altered or removed since it was last verified") % {"seq": seq},
+        )
     events = Event.objects.filter(seq__gt=seq).order_by("seq").iterator(chunk_size=2000)
     return verify_events(events, head, after=after)

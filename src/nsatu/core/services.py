@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Value, When
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor
 from nsatu.core.ledger import NewEvent, _jsonable, append_event, append_events
@@ -140,8 +141,16 @@ def update_record(
             and current.version != expected_version
         ):
             raise ConflictError(
-                f"{model._meta.verbose_name} {obj} was changed by someone else "
-                f"(version {current.version}, you edited version {expected_version}); reload and try again"
+                _(
+                    "%(kind)s %(record)s was changed by someone else (version %(version)s, "
+                    "you edited version %(edited)s); reload and try again"
+                )
+                % {
+                    "kind": model._meta.verbose_name,
+                    "record": obj,
+                    "version": current.version,
+                    "edited": expected_version,
+                }
             )
         before = snapshot(current)
         for name, value in changes.items():

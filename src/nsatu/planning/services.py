@@ -55,9 +55,12 @@ def set_planning_settings(*, actor: Actor, **values: Any) -> PlanningSettings:
 def start_plan_run(*, actor: Actor, method: str = "optimal", time_limit: float = 60.0) -> PlanRun:
     """Queue a planning run over the current database; a task worker picks it up."""
     if method not in METHODS:
-        raise PlanningError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+        raise PlanningError(
+            _("unknown method %(method)s: choose one of %(methods)s")
+            % {"method": repr(method), "methods": ", ".join(METHODS)}
+        )
     if not 0 < time_limit <= 3600:
-        raise PlanningError("the time limit must be between 0 and 3600 seconds")
+        raise PlanningError(_("the time limit must be between 0 and 3600 seconds"))
     from nsatu.planning.tasks import run_plan
 
     with transaction.atomic():

@@ -139,13 +139,7 @@ def whole_model_highs(s: Scenario, scale: str, time_limit: float) -> Row:
     """Plain HiGHS branch and bound on our whole model (hubs and all capabilities at once)."""
     lp = model.build(s)
     sol = solve(
-        lp.col_cost,
-        lp.col_lower,
-        lp.col_upper,
-        lp.col_integer,
-        lp.matrix,
-        lp.row_lower,
-        lp.row_upper,
+        *lp.arrays(),
         time_limit=time_limit,
         gap=1e-3,
     )
@@ -171,13 +165,7 @@ def plain_highs(s: Scenario, scale: str, time_limit: float) -> Row:
         return Row(scale, "plain HiGHS (un-reduced)", note=f"not built: {n:,} columns")
     lp = model.build_direct(s)
     sol = solve(
-        lp.col_cost,
-        lp.col_lower,
-        lp.col_upper,
-        lp.col_integer,
-        lp.matrix,
-        lp.row_lower,
-        lp.row_upper,
+        *lp.arrays(),
         time_limit=time_limit,
         gap=1e-3,
     )

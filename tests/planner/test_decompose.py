@@ -15,28 +15,14 @@ from nsatu.planner.metrics import objective_of
 from nsatu.planner.optimal import plan_optimal, reassigned
 from nsatu.planner.scenario import Scenario
 from nsatu.planner.schedule import crew_frontier, schedule_through_hubs
-from nsatu.planner.solve import solve
 from tests.planner.builders_optimal import ScenarioBuilder, random_scenario
 from tests.planner.strategies import scenarios
+from tests.planner.test_model import optimum as exact
 
 
 def optimum(lp: model.LinearProgram) -> float:
     """The exact optimum of a model (0 when it has no column)."""
-    if lp.n_cols == 0:
-        return 0.0
-    sol = solve(
-        lp.col_cost,
-        lp.col_lower,
-        lp.col_upper,
-        lp.col_integer,
-        lp.matrix,
-        lp.row_lower,
-        lp.row_upper,
-        time_limit=30,
-        gap=1e-9,
-    )
-    assert sol.status == "optimal" and sol.objective is not None
-    return sol.objective
+    return exact(lp) if lp.n_cols else 0.0
 
 
 def compatible_lines(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -17,13 +17,7 @@ from tests.planner.builders_optimal import random_scenario, violations
 
 def optimum(lp: model.LinearProgram, *, relax: bool = False) -> float:
     sol = solve(
-        lp.col_cost,
-        lp.col_lower,
-        lp.col_upper,
-        lp.col_integer,
-        lp.matrix,
-        lp.row_lower,
-        lp.row_upper,
+        *lp.arrays(),
         time_limit=30,
         gap=1e-9,
         relax_integrality=relax,

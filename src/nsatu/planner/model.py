@@ -184,6 +184,21 @@ class LinearProgram:
         keep = vals != 0
         self._entries.append((rows[keep], cols[keep], vals[keep]))
 
+    def arrays(
+        self,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray, sp.csr_matrix, FloatArray, FloatArray]:
+        """(cost, column lower, column upper, integrality, matrix, row lower, row upper): what
+        `nsatu.planner.solve.solve` takes, in its order."""
+        return (
+            self.col_cost,
+            self.col_lower,
+            self.col_upper,
+            self.col_integer,
+            self.matrix,
+            self.row_lower,
+            self.row_upper,
+        )
+
     def columns(self, name: str) -> IntArray:
         b = self.col_blocks[name]
         return np.arange(b.start, b.start + b.size, dtype=np.int64)

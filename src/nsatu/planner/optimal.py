@@ -356,7 +356,7 @@ def _relax_part(
     if seed is not None:
         plans.add(plan_in_part(part, seed))
     bound = _supply_bound(sub)
-    relaxed = solve(*_arrays(lp), time_limit=seconds, relax_integrality=True)
+    relaxed = solve(*lp.arrays(), time_limit=seconds, relax_integrality=True)
     status = NO_LP
     if relaxed.status == "optimal" and relaxed.objective is not None and relaxed.x is not None:
         bound = min(bound, relaxed.objective)
@@ -377,7 +377,7 @@ def _branch_part(part: Part, lp: LinearProgram, first: PartResult, gap: float, s
     best_so_far = _part_plan(part, first.lines)
     plans.add(best_so_far)
     start = columns_of_plan(sub, lp, best_so_far) if best_so_far.n_lines else None
-    sol = solve(*_arrays(lp), time_limit=seconds, gap=gap / 2, start=start)
+    sol = solve(*lp.arrays(), time_limit=seconds, gap=gap / 2, start=start)
     bound = min(first.bound, sol.bound) if sol.bound is not None else first.bound
     if sol.x is not None:
         remaining = max(seconds - (time.perf_counter() - started), 0.2)
@@ -387,12 +387,6 @@ def _branch_part(part: Part, lp: LinearProgram, first: PartResult, gap: float, s
     return PartResult(
         part.code, first.fingerprint, bound, plans.best_value(), sol.status, lines, first.build_seconds
     )
-
-
-def _arrays(
-    lp: LinearProgram,
-) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray, sp.csr_matrix, FloatArray, FloatArray]:
-    return lp.col_cost, lp.col_lower, lp.col_upper, lp.col_integer, lp.matrix, lp.row_lower, lp.row_upper
 
 
 def _rounded(lp: LinearProgram, x: FloatArray) -> FloatArray:
@@ -452,7 +446,7 @@ def _solve_whole(
     gap: float,
 ) -> tuple[list[Plan], float | None, str]:
     """The whole model by branch and bound from the best plan so far: plans found, dual bound, status."""
-    args = _arrays(lp)
+    args = lp.arrays()
     found: list[Plan] = []
     bounds: list[float] = []
     # the LP relaxation: a bound, and by rounding releases down, a plan

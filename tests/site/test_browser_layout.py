@@ -43,7 +43,9 @@ def test_every_page_fits_the_window_and_has_its_own_title(
         titles: dict[str, str] = {}
         for name, href in links:
             page.goto(f"{live_server.url}{href}")
-            assert horizontal_overflow(page) <= 0, f"{name} ({href}) scrolls sideways at {viewport['width']} px"
+            assert horizontal_overflow(page) <= 0, (
+                f"{name} ({href}) scrolls sideways at {viewport['width']} px"
+            )
             title = page.title()
             assert title.endswith("· NSATU") and len(title) > len("· NSATU") + 1, (href, title)
             assert page.locator("h1").count() == 1, f"{href}: one main heading per page"
@@ -57,7 +59,9 @@ def test_every_page_fits_the_window_and_has_its_own_title(
         context.close()
 
 
-def test_a_person_signs_in_and_moves_around_with_the_keyboard_only(live_server: Any, world: Any, page: Any) -> None:
+def test_a_person_signs_in_and_moves_around_with_the_keyboard_only(
+    live_server: Any, world: Any, page: Any
+) -> None:
     page.goto(f"{live_server.url}/login/")
     # The sign-in form takes the focus at once: type, Tab to the password, Enter submits.
     assert page.evaluate("document.activeElement.name") == "username"
@@ -81,7 +85,8 @@ def test_a_person_signs_in_and_moves_around_with_the_keyboard_only(live_server: 
         page.keyboard.press("Tab")
     focused = page.evaluate(
         "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
-        " return {tag: e.tagName, text: e.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth}; })()"
+        " return {tag: e.tagName, text: e.textContent.trim(),"
+        " outline: s.outlineStyle, width: s.outlineWidth}; })()"
     )
     assert focused["tag"] == "A" and focused["text"] == "Requirements", focused
     assert focused["outline"] != "none" and focused["width"] != "0px", f"no visible focus on {focused}"

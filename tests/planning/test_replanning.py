@@ -164,6 +164,26 @@ def test_approval_allocates_only_offers_it_uses_up(tiny: None) -> None:
     assert approve.payload["offers_allocated"] == 1 and approve.payload["offers_partly_committed"] == 1
 
 
+def test_approval_marks_requirements_met_or_partly_met_by_what_is_committed(tiny: None) -> None:
+    new_offer("O2", 6)
+    new_requirement("R2", 10)
+    new_requirement("R3", 5)
+    approve_plan_run(hand_run(("O1", "R1", 4), ("O1", "R2", 3)), actor=CLI)
+    status = dict(Requirement.objects.values_list("code", "status"))
+    assert status == {"R1": "met", "R2": "partial", "R3": "open"}
+    approve_plan_run(hand_run(("O2", "R2", 6)), actor=CLI)  # 3 + 6 of 10: still partly met
+    assert Requirement.objects.get(code="R2").status == "partial"
+    approve_plan_run(hand_run(("O1", "R2", 1)), actor=CLI)  # 10 of 10
+    assert Requirement.objects.get(code="R2").status == "met"
+    changes = Event.objects.filter(action="fulfil", object_type="needs.requirement").order_by("seq")
+    assert [e.payload["changes"]["status"] for e in changes] == [
+        ["open", "met"],
+        ["open", "partial"],
+        ["partial", "met"],
+    ]
+    assert verify_ledger().ok
+
+
 def test_a_stale_run_that_no_longer_fits_an_offer_is_refused_naming_it(tiny: None) -> None:
     new_requirement("R2", 10)
     first, stale = hand_run(("O1", "R1", 4), ("O1", "R2", 2)), hand_run(("O1", "R2", 6))

@@ -181,6 +181,11 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
             actor=actor,
             action="allocate",
         )
+        update_records(
+            _requirement_status_changes(requirements, requirement_use, requirement_committed),
+            actor=actor,
+            action="fulfil",
+        )
         name, _nation = actor_identity(actor)
         run.approved_at, run.approved_by = timezone.now(), name
         run.save(update_fields=["approved_at", "approved_by"])
@@ -204,6 +209,25 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
         create_shipments_for_run(run, actor=actor)
         set_cohort_targets_for_run(run, actor=actor)
     return run
+
+
+def _requirement_status_changes(
+    requirements: list[Requirement],
+    requirement_use: dict[int, float],
+    requirement_committed: dict[int, float],
+) -> list[tuple[Requirement, dict[str, Any]]]:
+    """Requirements whose status moves with this approval: ``met`` once fully committed, else ``partial``."""
+    changes: list[tuple[Requirement, dict[str, Any]]] = []
+    for requirement in sorted(requirements, key=lambda r: r.code):
+        committed = requirement_committed.get(requirement.pk, 0.0) + requirement_use[requirement.pk]
+        status = (
+            RequirementStatus.MET
+            if uncommitted(requirement.quantity, committed) == 0
+            else RequirementStatus.PARTIAL
+        )
+        if requirement.status != status:
+            changes.append((requirement, {"status": status}))
+    return changes
 
 
 def _refuse_what_no_longer_fits(

@@ -165,3 +165,25 @@ def test_groups_are_for_superusers_and_audited(world: Any) -> None:
     page = client.get(f"/admin/accounts/user/{world.users['NOR'].pk}/change/").content.decode()
     assert 'name="is_superuser"' in page and 'name="groups"' in page
     assert group.permissions.count() == 1
+
+
+def test_a_second_back_office_save_over_a_stale_form_is_refused(world: Any) -> None:
+    from nsatu.core.actors import CLI
+    from nsatu.needs.services import update_requirement
+
+    client = client_for(world.users["coordinator"])
+    requirement = world.requirements["public"]
+    page = client.get(f"/admin/needs/requirement/{requirement.pk}/change/").content.decode()
+    assert 'name="edited_version" value="1"' in page  # the form remembers the version it shows
+    update_requirement(requirement, actor=CLI, priority=2)  # someone else saves meanwhile
+    before = Event.objects.count()
+    stale = form_data(requirement, priority="5", edited_version="1")
+    response = client.post(f"/admin/needs/requirement/{requirement.pk}/change/", stale)
+    assert response.status_code == 200
+    assert "was changed by someone else (version 2, you edited version 1)" in response.content.decode()
+    requirement.refresh_from_db()
+    assert (requirement.priority, requirement.version, Event.objects.count()) == (2, 2, before)
+    fresh = form_data(requirement, priority="5", edited_version="2")
+    assert client.post(f"/admin/needs/requirement/{requirement.pk}/change/", fresh).status_code == 302
+    requirement.refresh_from_db()
+    assert (requirement.priority, requirement.version) == (5, 3)

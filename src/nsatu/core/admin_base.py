@@ -3,7 +3,9 @@
 A back-office save is one ``create_record``/``update_record`` call (the object
 with its many-to-many values, one ledger event), a delete one ``delete_record``;
 inline rows go the same way. The admin's own transaction wraps them, so a
-failed save leaves neither the row nor its event.
+failed save leaves neither the row nor its event. A record with a ``version``
+is saved only over the version its form was opened on: a second person's stale
+form is refused with a message, as on the pages and in the API.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from nsatu.core.actors import Actor, request_actor
-from nsatu.core.services import create_record, delete_record, update_record
+from nsatu.core.services import create_record, delete_record, update_record, version_conflict_message
 
 
 def _concrete_values(obj: Model) -> dict[str, Any]:
@@ -40,6 +43,28 @@ def _adopt(obj: Model, saved: Model) -> None:
     obj._state.db = saved._state.db
 
 
+class VersionCheckedForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A back-office form that remembers the version it was opened on and refuses to save over a newer one."""
+
+    edited_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
+            self.fields["edited_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        edited = cleaned.get("edited_version")
+        if self.instance.pk is None or edited is None or not hasattr(self.instance, "version"):
+            return cleaned
+        model = type(self.instance)
+        current = model._default_manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+        if current is not None and current != edited:
+            raise forms.ValidationError(version_conflict_message(self.instance, current, edited))
+        return cleaned
+
+
 def save_audited(
     obj: Model,
     *,
@@ -47,6 +72,7 @@ def save_audited(
     change: bool,
     changed: Iterable[str],
     m2m: Mapping[str, Iterable[Any]],
+    expected_version: int | None = None,
 ) -> None:
     """Save a form's object through the audited services: create it, or apply only what changed."""
     model = type(obj)
@@ -58,7 +84,9 @@ def save_audited(
     fields = {name: getattr(obj, name) for name in changed if name in concrete}
     relations = {name: values for name, values in m2m.items() if name in changed}
     if fields or relations:
-        _adopt(obj, update_record(obj, actor=actor, m2m=relations, **fields))
+        _adopt(
+            obj, update_record(obj, actor=actor, m2m=relations, expected_version=expected_version, **fields)
+        )
 
 
 def _m2m_values(form: Any) -> dict[str, Any]:
@@ -69,13 +97,18 @@ def _m2m_values(form: Any) -> dict[str, Any]:
 class LedgeredAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Back-office editing through the audited services, each change with its ledger event."""
 
+    form = VersionCheckedForm
+
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        # The form's clean() refused a stale version already; the service checks again under
+        # its row lock, for a save that lands between the two.
         save_audited(
             obj,
             actor=request_actor(request),
             change=change,
-            changed=form.changed_data,
+            changed=[name for name in form.changed_data if name != "edited_version"],
             m2m=_m2m_values(form),
+            expected_version=form.cleaned_data.get("edited_version"),
         )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

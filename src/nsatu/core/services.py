@@ -122,6 +122,14 @@ def create_record(
     return obj
 
 
+def version_conflict_message(obj: models.Model, version: int, edited: int) -> str:
+    """What a person is told whose save comes after someone else's: the two versions, and what to do."""
+    return _(
+        "%(kind)s %(record)s was changed by someone else (version %(version)s, "
+        "you edited version %(edited)s); reload and try again"
+    ) % {"kind": obj._meta.verbose_name, "record": obj, "version": version, "edited": edited}
+
+
 def update_record(
     obj: M,
     *,
@@ -140,18 +148,7 @@ def update_record(
             and expected_version is not None
             and current.version != expected_version
         ):
-            raise ConflictError(
-                _(
-                    "%(kind)s %(record)s was changed by someone else (version %(version)s, "
-                    "you edited version %(edited)s); reload and try again"
-                )
-                % {
-                    "kind": model._meta.verbose_name,
-                    "record": obj,
-                    "version": current.version,
-                    "edited": expected_version,
-                }
-            )
+            raise ConflictError(version_conflict_message(obj, current.version, expected_version))
         before = snapshot(current)
         for name, value in changes.items():
             setattr(current, name, value)

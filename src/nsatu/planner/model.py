@@ -35,7 +35,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -147,11 +147,7 @@ class LinearProgram:
         """Append a block of columns (cost 0 until `define_objective`); return their indices."""
         size = int(keys[0].shape[0])
         self._cols.append(
-            (
-                np.broadcast_to(np.asarray(lower, dtype=np.float64), (size,)).copy(),
-                np.broadcast_to(np.asarray(upper, dtype=np.float64), (size,)).copy(),
-                np.broadcast_to(np.asarray(integer, dtype=bool), (size,)).copy(),
-            )
+            (_filled(lower, size, np.float64), _filled(upper, size, np.float64), _filled(integer, size, bool))
         )
         self.col_blocks[name] = Block(name, self._n_cols, size, keys, renderers)
         self._n_cols += size
@@ -168,12 +164,7 @@ class LinearProgram:
     ) -> IntArray:
         """Append a block of rows; return their indices."""
         size = int(keys[0].shape[0])
-        self._rows.append(
-            (
-                np.broadcast_to(np.asarray(lower, dtype=np.float64), (size,)).copy(),
-                np.broadcast_to(np.asarray(upper, dtype=np.float64), (size,)).copy(),
-            )
-        )
+        self._rows.append((_filled(lower, size, np.float64), _filled(upper, size, np.float64)))
         self.row_blocks[name] = Block(name, self._n_rows, size, keys, renderers)
         self._n_rows += size
         return np.arange(self._n_rows - size, self._n_rows, dtype=np.int64)
@@ -231,6 +222,13 @@ class LinearProgram:
 
     def row_name(self, i: int) -> str:
         return _name_in(self.row_blocks, i)
+
+
+def _filled(value: npt.ArrayLike, size: int, dtype: type) -> npt.NDArray[Any]:
+    """``value`` as a fresh array of ``size`` (a scalar repeated, or an array's copy)."""
+    if np.ndim(value) == 0:
+        return np.full(size, value, dtype=dtype)
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (size,)).copy()
 
 
 def _name_in(blocks: dict[str, Block], index: int) -> str:

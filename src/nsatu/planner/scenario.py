@@ -153,18 +153,22 @@ class Scenario:
         """FORMAT.md week(d): whole weeks since start_date, never below 0."""
         return max(0, (day - self.start_date).days // 7)
 
+    def days_since_start(self, days: list[dt.date]) -> IntArray:
+        """Days from start_date to each date (negative before it), for a whole column at once."""
+        return np.array([d.toordinal() for d in days], dtype=np.int64) - self.start_date.toordinal()
+
     @property
     def requirement_due_week(self) -> IntArray:
-        return np.array([self.week_of(d) for d in self.requirement_needed_by], dtype=np.int64)
+        return np.maximum(self.days_since_start(self.requirement_needed_by) // 7, 0)
 
     @property
     def offer_available_day(self) -> IntArray:
         """Days from start_date to each offer's available_from (may be negative)."""
-        return np.array([(d - self.start_date).days for d in self.offer_available_from], dtype=np.int64)
+        return self.days_since_start(self.offer_available_from)
 
     @property
     def course_ready_week(self) -> IntArray:
-        start = np.array([self.week_of(d) for d in self.course_start], dtype=np.int64)
+        start = np.maximum(self.days_since_start(self.course_start) // 7, 0)
         return start + self.course_duration_weeks
 
     @property

@@ -334,3 +334,73 @@ def test_only_approved_runs_commit(tiny: None) -> None:
     hand_run(("O1", "R1", 4))  # finished, not approved
     assert quantities(scenario_from_db()) == ({"O1": 8}, {"R1": 4})
     assert committed_by_code("offer") == {}
+
+
+def all_approved_lines_as_one_plan(s: Scenario) -> Plan:
+    """Every approved line, in the positions of ``s`` (a scenario of the records as stored)."""
+    lines = list(
+        Allocation.objects.filter(run__approved_at__isnull=False).values_list(
+            "offer__code", "requirement__code", "hub__code", "quantity", "arrival_week"
+        )
+    )
+    o, r, h = s.offer_index, s.requirement_index, {c: i for i, c in enumerate(s.hub_codes)}
+    return Plan(
+        method="approved",
+        status="feasible",
+        alloc_offer=np.array([o[x[0]] for x in lines], dtype=np.int64),
+        alloc_requirement=np.array([r[x[1]] for x in lines], dtype=np.int64),
+        alloc_hub=np.array([h[x[2]] for x in lines], dtype=np.int64),
+        alloc_quantity=np.array([x[3] for x in lines], dtype=float),
+        alloc_week=np.array([x[4] for x in lines], dtype=np.int64),
+    )
+
+
+@pytest.mark.parametrize("method", ["greedy", "optimal"])
+def test_the_next_plan_leaves_the_hub_weeks_an_approved_plan_fills(tiny: None, method: str) -> None:
+    hub = Hub.objects.get(code="RZE")
+    from nsatu.core.services import update_record
+
+    update_record(hub, actor=CLI, capacity_t_per_week=0.1)  # two 50 kg shells a week
+    first = planned(method)
+    approve_plan_run(first, actor=CLI)
+    weeks = sorted(first.allocations.values_list("arrival_week", flat=True).distinct())
+    s = scenario_from_db()
+    assert s.hub_committed_t[0, weeks].tolist() == pytest.approx([0.1] * len(weeks))
+    new_requirement("R2", 4, priority=1)
+    second = planned(method)
+    assert not set(second.allocations.values_list("arrival_week", flat=True)) & set(weeks)
+    approve_plan_run(second, actor=CLI)
+    # together the approved lines are one valid plan of the records as stored: rule 6 holds
+    stored = scenario_from_db(remaining=False)
+    assert check_plan(stored, all_approved_lines_as_one_plan(stored)) == []
+
+
+CREWED = {
+    **TINY,
+    "families.csv": (
+        "code,name,capability,in_service,introduction_cost,crew_per_unit,existing_crews\nF16,F-16,air,true,,1,0\n"
+    ),
+    "item_types.csv": "code,name,family,unit,mass_t,nsn\nF16J,F-16 jet,F16,each,1,\n",
+    "requirements.csv": "id,capability,quantity,priority,needed_by,accepts\nR1,air,2,1,2027-02-01,\n",
+    "offers.csv": "id,donor,item_type,quantity,available_from,earmark,status\nO1,POL,F16J,4,2027-01-04,,\n",
+    # two pilots graduate in week 2
+    "courses.csv": "id,family,host,seats,start,duration_weeks\nC1,F16,POL,2,2027-01-04,2\n",
+}
+
+
+def test_the_next_plan_does_not_count_seats_and_crews_an_approved_plan_took(tmp_path: Path) -> None:
+    folder = tmp_path / "crewed"
+    folder.mkdir()
+    for name, text in CREWED.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    import_scenario(read_scenario(folder), actor=CLI)
+    first = planned("optimal")
+    assert lines_of(first) == [("O1", "R1", 2)]
+    approve_plan_run(first, actor=CLI)
+    s = scenario_from_db()
+    assert s.course_seats.tolist() == [0.0]  # both seats train the crews of the approved jets
+    assert s.family_committed_crews[0].tolist() == [0, 0] + [0] * (s.horizon_weeks - 2)
+    new_requirement("R2", 2, priority=1)
+    # Two jets are still offered, but nobody is left to fly them.
+    assert lines_of(planned("optimal")) == []
+    assert lines_of(planned("greedy")) == []

@@ -141,14 +141,17 @@ def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
                     f"{s.requirement_quantity[r]:g} required",
                 )
             )
-    # rule 6: per hub and week
+    # rule 6: per hub and week, after what committed plans bring through it
+    committed = s.hub_committed_t
     for (h, week), total in sorted(tonnes.items()):
-        if _over(total, float(s.hub_capacity_t[h])):
+        used = float(committed[h, week]) if committed.size and 0 <= week < committed.shape[1] else 0.0
+        if _over(total + used, float(s.hub_capacity_t[h])):
+            already = f", {used:g} t of it committed by approved plans" if used else ""
             found.append(
                 Violation(
                     6,
                     f"hub {s.hub_codes[h]} in week {week}: {total:g} t arriving, "
-                    f"capacity {s.hub_capacity_t[h]:g} t",
+                    f"capacity {s.hub_capacity_t[h]:g} t{already}",
                 )
             )
     found.extend(_check_crews(s, plan, arrivals))
@@ -171,6 +174,7 @@ def _check_crews(s: Scenario, plan: Plan, arrivals: dict[int, dict[int, float]])
                 found.append(
                     Violation(7, f"course {s.course_ids[c]}: {used:g} seats used of {s.course_seats[c]:g}")
                 )
+    taken_by_committed = s.crews_committed()
     for family in sorted(arrivals):
         crew = float(s.family_crew_per_unit[family])
         ready: list[tuple[int, float]] = []
@@ -179,15 +183,21 @@ def _check_crews(s: Scenario, plan: Plan, arrivals: dict[int, dict[int, float]])
                 start_week = _week_of(s, (s.course_start[c] - s.start_date).days)
                 ready.append((start_week + int(s.course_duration_weeks[c]), seats[c]))
         units = 0.0
-        for week in sorted(arrivals[family]):
-            units += arrivals[family][week]
+        # With committed plans, crews they take later can run short after this plan's last arrival.
+        weeks = sorted(arrivals[family])
+        if s.family_committed_crews.size:
+            weeks = list(range(min(weeks), max(s.horizon_weeks, max(weeks) + 1)))
+        for week in weeks:
+            units += arrivals[family].get(week, 0.0)
             trained = float(s.family_existing_crews[family]) + sum(n for w, n in ready if w <= week)
-            if _over(crew * units, trained):
+            taken = float(taken_by_committed[family, week]) if week < s.horizon_weeks else 0.0
+            if _over(crew * units, trained - taken):
+                already = f" ({taken:g} of them taken by approved plans)" if taken else ""
                 found.append(
                     Violation(
                         7,
                         f"family {s.family_codes[family]} in week {week}: {units:g} units need "
-                        f"{crew * units:g} crew, {trained:g} trained by then",
+                        f"{crew * units:g} crew, {trained:g} trained by then{already}",
                     )
                 )
     return found

@@ -68,6 +68,7 @@ def relax_hubs(s: Scenario) -> Scenario:
         hub_names=["any hub (capacity relaxed)"],
         hub_iso3=[s.recipient],
         hub_capacity_t=np.array([np.inf]),
+        hub_committed_t=np.zeros((0, 0)),  # unlimited whatever is committed
         route_donor=donors,
         route_hub=np.zeros(donors.shape[0], dtype=np.int64),
         route_lead_days=lead[donors],
@@ -114,6 +115,9 @@ def part_of(s: Scenario, capability: int) -> Part:
         family_cost_given=s.family_cost_given[families],
         family_crew_per_unit=s.family_crew_per_unit[families],
         family_existing_crews=s.family_existing_crews[families],
+        family_committed_crews=(
+            s.family_committed_crews[families] if s.family_committed_crews.size else np.zeros((0, 0))
+        ),
         item_codes=_pick(s.item_codes, items),
         item_names=_pick(s.item_names, items),
         item_family=family_pos[s.item_family[items]],

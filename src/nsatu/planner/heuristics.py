@@ -33,7 +33,7 @@ class _Shipper:
     def __init__(self, s: Scenario) -> None:
         self.s = s
         self.weeks = max(int(s.horizon_weeks), 0)
-        self.hub_left = np.repeat(s.hub_capacity_t[:, None].astype(np.float64), self.weeks, axis=1)
+        self.hub_left = s.hub_week_capacity()
         crew = s.family_crew_per_unit
         capacity = crew_capacity(s, None)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -151,14 +151,15 @@ def hub_summary(s: Scenario | None, utilisation: dict[str, dict[str, object]]) -
 
 
 def crew_capacity(s: Scenario, seats_used: FloatArray | None) -> FloatArray:
-    """Trained people per family (rows) available by each week (columns), FORMAT.md rule 7."""
+    """Trained people per family (rows) available by each week (columns), FORMAT.md rule 7,
+    less those committed plans take."""
     weeks = max(s.horizon_weeks, 0)
     ready = np.zeros((len(s.family_codes), weeks))
     seats = s.course_seats if seats_used is None else seats_used
     ready_week = s.course_ready_week
     inside = ready_week < weeks
     np.add.at(ready, (s.course_family[inside], np.maximum(ready_week[inside], 0)), seats[inside])
-    return s.family_existing_crews[:, None] + np.cumsum(ready, axis=1)
+    return s.family_existing_crews[:, None] + np.cumsum(ready, axis=1) - s.crews_committed()
 
 
 def crews_short(s: Scenario, plan: Plan) -> dict[str, float]:

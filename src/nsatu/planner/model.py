@@ -475,7 +475,7 @@ def define_hub_capacity(s: Scenario, lp: LinearProgram) -> None:
         "Hub-capacity",
         (uniq // horizon, uniq % horizon),
         (s.hub_codes, "w"),
-        upper=s.hub_capacity_t[uniq // horizon],
+        upper=s.hub_week_capacity()[uniq // horizon, uniq % horizon],
     )
     lp.add_entries(rows[inverse.reshape(-1)], release[heavy], mass[heavy])
 
@@ -580,7 +580,10 @@ def define_crew_readiness(s: Scenario, lp: LinearProgram) -> None:
     arrived = lp.add_columns("Arrived", (fam, week), (s.family_codes, "w"))
     count_rows = lp.add_rows("Crew-count", (fam, week), (s.family_codes, "w"), lower=0.0, upper=0.0)
     ready_rows = lp.add_rows(
-        "Crew-ready", (fam, week), (s.family_codes, "w"), upper=s.family_existing_crews[fam]
+        "Crew-ready",
+        (fam, week),
+        (s.family_codes, "w"),
+        upper=s.family_existing_crews[fam] - s.crews_committed()[fam, week],
     )
     # Arrived[w] - Arrived[w-1] - releases of the family in w = 0
     lp.add_entries(count_rows, arrived, 1.0)
@@ -663,6 +666,8 @@ def family_supply_cap(s: Scenario, red: Reduction) -> FloatArray:
     if len(s.course_ids):
         in_time = s.course_ready_week < red.horizon
         np.add.at(crews, s.course_family[in_time], s.course_seats[in_time])
+    if s.horizon_weeks > 0:
+        crews -= s.crews_committed()[:, -1]  # rule 7 in the last week bounds every unit
     crew = s.family_crew_per_unit
     each = np.zeros(n_fam, bool)
     np.logical_or.at(each, s.item_family, s.item_is_each)
@@ -799,7 +804,9 @@ def define_direct_rows(s: Scenario, lp: LinearProgram) -> None:
     lp.add_entries(rows[r], flow, 1.0)
     n_hubs = len(s.hub_codes)
     hub, week = np.divmod(np.arange(n_hubs * horizon, dtype=np.int64), horizon)
-    rows = lp.add_rows("Hub-capacity", (hub, week), (s.hub_codes, "w"), upper=s.hub_capacity_t[hub])
+    rows = lp.add_rows(
+        "Hub-capacity", (hub, week), (s.hub_codes, "w"), upper=s.hub_week_capacity()[hub, week]
+    )
     lp.add_entries(rows[h * horizon + w], flow, s.item_mass_t[s.offer_item[o]])
 
 
@@ -818,7 +825,7 @@ def define_direct_crews(s: Scenario, lp: LinearProgram) -> None:
         "Crew-ready",
         (crewed[f_rows], week),
         (s.family_codes, "w"),
-        upper=s.family_existing_crews[crewed[f_rows]],
+        upper=s.family_existing_crews[crewed[f_rows]] - s.crews_committed()[crewed[f_rows], week],
     )
     c = np.flatnonzero(slot[fam] >= 0)
     lengths = horizon - w[c]

@@ -141,6 +141,15 @@ class Scenario:
     course_start: list[dt.date] = field(default_factory=list)
     course_duration_weeks: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
+    # What plans approved earlier already use (not in FORMAT.md files: only the
+    # platform's re-plans set them, docs/planning.md "Re-planning after an
+    # approval"). Empty (0 x 0) when nothing is committed.
+    # hubs x weeks: tonnes that committed lines bring through each hub each week.
+    hub_committed_t: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    # families x weeks: crews the committed units of each family need by each week,
+    # less the graduates of the seats committed plans use (negative: spare crews).
+    family_committed_crews: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+
     # Platform extensions (docs/format.md): extra columns of the tables above, by
     # table name then row position, and the extension tables (capabilities,
     # family_aliases, coalitions, agreements, pledges) as lists of typed dicts.
@@ -170,6 +179,25 @@ class Scenario:
     def course_ready_week(self) -> IntArray:
         start = np.maximum(self.days_since_start(self.course_start) // 7, 0)
         return start + self.course_duration_weeks
+
+    def hub_week_capacity(self) -> FloatArray:
+        """Hubs x weeks: tonnes a plan may still bring through each hub each week (rule 6
+        less what committed plans use)."""
+        capacity = np.repeat(self.hub_capacity_t.astype(np.float64)[:, None], self.horizon_weeks, axis=1)
+        if self.hub_committed_t.size:
+            capacity = np.maximum(capacity - self.hub_committed_t, 0.0)
+        return capacity
+
+    def crews_committed(self) -> FloatArray:
+        """Families x weeks: crews committed plans take by each week (zeros when none).
+
+        Never more than the existing crews: committed plans were valid when approved,
+        so more can only come of data changed since (a course cut); a new plan then
+        sees no spare crews rather than an impossible model."""
+        if self.family_committed_crews.size:
+            existing = self.family_existing_crews.astype(np.float64)[:, None]
+            return np.minimum(self.family_committed_crews.astype(np.float64), existing)
+        return np.zeros((len(self.family_codes), self.horizon_weeks))
 
     @property
     def requirement_weight(self) -> FloatArray:
@@ -229,6 +257,13 @@ class Scenario:
         expected = (len(self.requirement_ids), len(self.family_codes))
         if self.requirement_family_ok.shape != expected:
             wrong.append(f"requirement_family_ok is {self.requirement_family_ok.shape}, not {expected}")
+        for name, rows in (
+            ("hub_committed_t", len(self.hub_codes)),
+            ("family_committed_crews", len(self.family_codes)),
+        ):
+            shape = getattr(self, name).shape
+            if shape != (0, 0) and shape != (rows, self.horizon_weeks):
+                wrong.append(f"{name} is {shape}, not {(rows, self.horizon_weeks)} or empty")
         if wrong:
             raise ValueError("inconsistent scenario: " + "; ".join(wrong))
 

@@ -26,7 +26,8 @@ from nsatu.planner.scenario import FloatArray, IntArray, Scenario
 
 def crew_frontier(s: Scenario) -> FloatArray:
     """Families x weeks: the most units of the family that may have arrived by
-    each week, counting every seat of every course (infinite without crews)."""
+    each week, counting every seat of every course, less the crews committed plans
+    take (infinite without crews)."""
     n_families, horizon = len(s.family_codes), s.horizon_weeks
     crews = np.repeat(s.family_existing_crews.astype(np.float64)[:, None], horizon, axis=1)
     if len(s.course_ids):
@@ -35,6 +36,7 @@ def crew_frontier(s: Scenario) -> FloatArray:
         added = np.zeros((n_families, horizon + 1))
         np.add.at(added, (s.course_family[in_time], ready[in_time]), s.course_seats[in_time])
         crews += np.cumsum(added[:, :horizon], axis=1)
+    crews -= s.crews_committed()
     crew = s.family_crew_per_unit
     with np.errstate(divide="ignore", invalid="ignore"):
         frontier = crews / np.where(crew > 0, crew, 1.0)[:, None]
@@ -59,8 +61,8 @@ def schedule_through_hubs(
     unit_value = s.requirement_weight[r] / s.requirement_quantity[r]
     frontier = crew_frontier(s)
     arrived = np.zeros(len(s.family_codes))
-    capacity = s.hub_capacity_t
-    hub_order = np.argsort(capacity, kind="stable")
+    capacity = s.hub_week_capacity()
+    hub_order = np.argsort(s.hub_capacity_t, kind="stable")
     out_line: list[int] = []
     out_hub: list[int] = []
     out_qty: list[float] = []
@@ -76,7 +78,7 @@ def schedule_through_hubs(
                 unit_value[waiting], due[waiting], np.full(waiting.size, week), s.lateness_half_life_weeks
             )
             density = value / np.maximum(mass[waiting], 1e-12)
-            free = float(capacity[hub])
+            free = float(capacity[hub, week])
             for line in waiting[np.lexsort((-density, slack))].tolist():
                 m, f = float(mass[line]), int(family[line])
                 n = float(left[line]) if m <= 0 else min(float(left[line]), free / m)

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +39,7 @@ from nsatu.planner.scenario import (
     EXTENSION_COLUMNS,
     KNOWN_EXTRA_COLUMNS,
     CellError,
+    FloatArray,
     Scenario,
     ScenarioError,
     format_number,
@@ -501,6 +504,11 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
             family_ok[r] &= listed
 
     meta = {"name": settings.name, "description": settings.description}
+    commitments = (
+        _commitments(settings.start_date, settings.horizon_weeks, families, hubs, courses)
+        if remaining
+        else Commitments.none(courses)
+    )
     return Scenario(
         start_date=settings.start_date,
         horizon_weeks=settings.horizon_weeks,
@@ -558,7 +566,7 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
         course_ids=[c.code for c in courses],
         course_family=np.array([family_index[c.family_id] for c in courses], dtype=np.int64),
         course_host=[c.host.iso3 for c in courses],
-        course_seats=np.array([c.seats for c in courses], dtype=float),
+        course_seats=commitments.seats_left,
         course_start=[c.start for c in courses],
         course_duration_weeks=np.array([c.duration_weeks for c in courses], dtype=np.int64),
         extra_columns={
@@ -579,7 +587,61 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
             "courses": [dict(c.extra) for c in courses],
         },
         extensions=_extensions_from_db(meta),
+        hub_committed_t=commitments.hub_tonnes,
+        family_committed_crews=commitments.crews,
     )
+
+
+@dataclass
+class Commitments:
+    """What the lines and seat uses of approved runs already take of hubs, crews and courses."""
+
+    hub_tonnes: FloatArray  # hubs x weeks, or 0 x 0 when nothing is committed
+    crews: FloatArray  # families x weeks: crews committed units need by then, less committed graduates
+    seats_left: FloatArray  # per course: its seats less those approved runs use
+
+    @classmethod
+    def none(cls, courses: list[Course]) -> Commitments:
+        return cls(np.zeros((0, 0)), np.zeros((0, 0)), np.array([c.seats for c in courses], dtype=float))
+
+
+def _commitments(
+    start: dt.date, horizon: int, families: list[Family], hubs: list[Hub], courses: list[Course]
+) -> Commitments:
+    """Hub tonnage, crews and seats that approved runs committed, in the scenario's weeks.
+
+    An approved line's ``arrival_week`` counts from the planning start date; the
+    start date is assumed unchanged since the approval.
+    """
+    lines = list(
+        Allocation.objects.filter(run__approved_at__isnull=False).values_list(
+            "hub_id", "arrival_week", "quantity", "offer__item_type__mass_t", "offer__item_type__family_id"
+        )
+    )
+    uses: dict[int, float] = defaultdict(float)
+    for course_id, used in SeatUse.objects.filter(run__approved_at__isnull=False).values_list(
+        "course_id", "seats_used"
+    ):
+        uses[course_id] += used
+    seats_left = np.array([max(c.seats - uses.get(c.pk, 0.0), 0.0) for c in courses], dtype=float)
+    if not lines and not uses:
+        return Commitments(np.zeros((0, 0)), np.zeros((0, 0)), seats_left)
+    hub_index = {h.pk: i for i, h in enumerate(hubs)}
+    family_index = {f.pk: i for i, f in enumerate(families)}
+    tonnes = np.zeros((len(hubs), horizon))
+    units = np.zeros((len(families), horizon + 1))
+    for hub_id, week, quantity, mass, family_id in lines:
+        if week < horizon:  # later lines arrive after this horizon: they take nothing of it
+            tonnes[hub_index[hub_id], week] += quantity * mass
+            units[family_index[family_id], week] += quantity
+    graduates = np.zeros((len(families), horizon + 1))
+    for c in courses:
+        ready = max(0, (c.start - start).days // 7) + c.duration_weeks
+        if uses.get(c.pk) and ready < horizon:
+            graduates[family_index[c.family_id], ready] += uses[c.pk]
+    crew_per_unit = np.array([f.crew_per_unit for f in families], dtype=float)[:, None]
+    crews = crew_per_unit * np.cumsum(units[:, :horizon], axis=1) - np.cumsum(graduates[:, :horizon], axis=1)
+    return Commitments(tonnes, np.where(crew_per_unit > 0, crews, 0.0), seats_left)
 
 
 def _still_open(

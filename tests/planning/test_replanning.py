@@ -49,13 +49,17 @@ TINY = {
 }
 
 
-@pytest.fixture
-def tiny(tmp_path: Path) -> None:
-    folder = tmp_path / "tiny"
+def load_files(folder: Path, files: dict[str, str]) -> None:
+    """Write a scenario folder of these files and import it."""
     folder.mkdir()
-    for name, text in TINY.items():
+    for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     import_scenario(read_scenario(folder), actor=CLI)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> None:
+    load_files(tmp_path / "tiny", TINY)
 
 
 def planned(method: str = "greedy") -> PlanRun:
@@ -389,11 +393,7 @@ CREWED = {
 
 
 def test_the_next_plan_does_not_count_seats_and_crews_an_approved_plan_took(tmp_path: Path) -> None:
-    folder = tmp_path / "crewed"
-    folder.mkdir()
-    for name, text in CREWED.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    import_scenario(read_scenario(folder), actor=CLI)
+    load_files(tmp_path / "crewed", CREWED)
     first = planned("optimal")
     assert lines_of(first) == [("O1", "R1", 2)]
     approve_plan_run(first, actor=CLI)

@@ -20,6 +20,7 @@ from nsatu.planner.heuristics import plan_country, plan_greedy
 from nsatu.planner.optimal import objective_of, plan_optimal
 from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import Scenario
+from nsatu.planner.schedule import schedule_through_hubs
 from nsatu.planner.solve import solve
 from tests.planner.builders_optimal import ScenarioBuilder, random_scenario
 
@@ -131,3 +132,16 @@ def test_with_random_commitments_every_method_is_valid_and_optimal_matches_the_d
     direct = solve(*model.build_direct(s).arrays(), time_limit=30, gap=1e-9)
     assert direct.status == "optimal" and direct.objective is not None
     assert objective_of(s, plans["optimal"]) == pytest.approx(direct.objective, rel=1e-6, abs=1e-6)
+
+
+def test_the_scheduler_keeps_crews_for_approved_units_arriving_later() -> None:
+    """The scheduler alone (the optimiser's repair step at scale, where no whole model is solved)."""
+    b = two_capabilities(crew=1.0, existing=2.0)
+    b.hubs[0] = ("RZE", 1e6)
+    b.course("c1", "F16", 2, start=3, duration=3)
+    taken = np.zeros((2, 10))
+    taken[1, 5:] = 2.0
+    s = dataclasses.replace(b.build(), family_committed_crews=taken)
+    plan = schedule_through_hubs(s, np.array([0]), np.array([0]), np.array([2.0]))
+    assert check_plan(s, plan) == []
+    assert unit_weeks(plan) == [6, 6]

@@ -37,6 +37,11 @@ def crew_frontier(s: Scenario) -> FloatArray:
         np.add.at(added, (s.course_family[in_time], ready[in_time]), s.course_seats[in_time])
         crews += np.cumsum(added[:, :horizon], axis=1)
     crews -= s.crews_committed()
+    # A unit that arrives in week w is still there in every later week: the most that may
+    # have arrived by w is the least over w and the weeks after it. (Without commitments
+    # crews only grow and this changes nothing; committed units arriving later take crews.)
+    if horizon:
+        crews = np.minimum.accumulate(crews[:, ::-1], axis=1)[:, ::-1]
     crew = s.family_crew_per_unit
     with np.errstate(divide="ignore", invalid="ignore"):
         frontier = crews / np.where(crew > 0, crew, 1.0)[:, None]

@@ -187,3 +187,26 @@ def test_a_second_back_office_save_over_a_stale_form_is_refused(world: Any) -> N
     assert client.post(f"/admin/needs/requirement/{requirement.pk}/change/", fresh).status_code == 302
     requirement.refresh_from_db()
     assert (requirement.priority, requirement.version) == (5, 3)
+
+
+def test_a_save_racing_past_the_form_check_is_refused_by_the_service_not_a_500(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone saves between the form's version check and the service's row lock."""
+    from django import forms
+
+    from nsatu.core.actors import CLI
+    from nsatu.core.admin_base import VersionCheckedForm
+    from nsatu.needs.services import update_requirement
+
+    monkeypatch.setattr(VersionCheckedForm, "clean", forms.ModelForm.clean)  # the window, held open
+    client = client_for(world.users["coordinator"])
+    requirement = world.requirements["public"]
+    update_requirement(requirement, actor=CLI, priority=2)
+    before = Event.objects.count()
+    path = f"/admin/needs/requirement/{requirement.pk}/change/"
+    response = client.post(path, form_data(requirement, priority="5", edited_version="1"), follow=True)
+    assert response.status_code == 200 and response.redirect_chain == [(path, 302)]
+    assert "was changed by someone else (version 2, you edited version 1)" in response.content.decode()
+    requirement.refresh_from_db()
+    assert (requirement.priority, requirement.version, Event.objects.count()) == (2, 2, before)

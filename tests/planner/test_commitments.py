@@ -145,3 +145,31 @@ def test_the_scheduler_keeps_crews_for_approved_units_arriving_later() -> None:
     plan = schedule_through_hubs(s, np.array([0]), np.array([0]), np.array([2.0]))
     assert check_plan(s, plan) == []
     assert unit_weeks(plan) == [6, 6]
+
+
+def test_weightless_lines_pass_a_hub_week_that_approved_plans_overfill() -> None:
+    b = ScenarioBuilder(horizon=4)
+    b.hub("RZE", 10.0).route("DEU", "RZE", 0)
+    b.family("DRONE", "ISR").item("app", "DRONE", mass=0.0)  # software licences: no tonnage
+    b.requirement("r1", "ISR", 3, priority=1, due=0).offer("o1", "DEU", "app", 3)
+    s = dataclasses.replace(b.build(), hub_committed_t=np.full((1, 4), 12.0))  # capacity since cut to 10
+    plans = every_method(s)
+    assert unit_weeks(plans["optimal"]) == [0, 0, 0]
+
+
+def test_crews_committed_beyond_the_existing_ones_are_kept_from_new_units() -> None:
+    """Approved units need two crews from week 3, none exist, and the only course's two seats
+    (ready in week 3) are all that can train them: the new plan may not take those graduates."""
+    b = two_capabilities(crew=1.0, existing=0.0)
+    b.hubs[0] = ("RZE", 1e6)
+    b.course("c1", "F16", 2, start=1, duration=2)
+    free = b.build()
+    assert unit_weeks(plan_optimal(free, time_limit=20, gap=1e-9)) == [3, 3]
+    taken = np.zeros((2, free.horizon_weeks))
+    taken[1, 3:] = 2.0
+    s = dataclasses.replace(free, family_committed_crews=taken)
+    assert s.crews_committed()[1, 3] == 2.0  # capped by the seats ready by then, not by existing crews
+    plans = every_method(s)
+    assert all(plan.alloc_quantity.sum() == 0 for plan in plans.values())
+    stale = plan_optimal(free, time_limit=20, gap=1e-9)
+    assert [v.rule for v in check_plan(s, stale)] == [7] * (s.horizon_weeks - 3)

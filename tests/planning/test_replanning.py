@@ -27,9 +27,10 @@ from nsatu.planner.check import check_plan
 from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario, write_scenario
 from nsatu.planning.adapters import import_scenario, scenario_from_db
-from nsatu.planning.models import Allocation, PlanRun, RunStatus, committed_by_code
+from nsatu.planning.models import Allocation, PlanRun, RunStatus, SeatUse, committed_by_code
 from nsatu.planning.services import PlanningError, approve_plan_run
 from nsatu.planning.tasks import execute_plan_run
+from nsatu.training.models import Course
 
 pytestmark = pytest.mark.django_db
 
@@ -404,3 +405,40 @@ def test_the_next_plan_does_not_count_seats_and_crews_an_approved_plan_took(tmp_
     # Two jets are still offered, but nobody is left to fly them.
     assert lines_of(planned("optimal")) == []
     assert lines_of(planned("greedy")) == []
+
+
+def test_a_stale_run_that_would_overfill_a_hub_week_is_refused_naming_it(tiny: None) -> None:
+    from nsatu.core.services import update_record
+
+    update_record(Hub.objects.get(code="RZE"), actor=CLI, capacity_t_per_week=0.1)  # two shells a week
+    new_offer("O2", 2)
+    new_requirement("R2", 2)
+    first, stale = hand_run(("O1", "R1", 2)), hand_run(("O2", "R2", 2))  # both planned for week 1
+    approve_plan_run(first, actor=CLI)
+    with pytest.raises(
+        PlanningError, match=r"hub RZE in week 1: 0\.1 t arriving, capacity 0\.1 t, 0\.1 t of it"
+    ):
+        approve_plan_run(stale, actor=CLI)
+    assert PlanRun.objects.get(pk=stale.pk).approved_at is None
+
+
+def test_seats_that_runs_approved_from_the_same_state_both_counted_on_graduate_once(tmp_path: Path) -> None:
+    load_files(tmp_path / "crewed", CREWED)
+    hub = Hub.objects.get(code="RZE")
+    course = Course.objects.get(code="C1")
+    for _ in range(2):  # each run counted on both seats of C1
+        run = PlanRun.objects.create(method="greedy", status=RunStatus.DONE, created_by="test")
+        Allocation.objects.create(
+            run=run,
+            offer=Offer.objects.get(code="O1"),
+            requirement=Requirement.objects.get(code="R1"),
+            hub=hub,
+            quantity=1,
+            arrival_week=2,
+        )
+        SeatUse.objects.create(run=run, course=course, seats_used=2)
+        approve_plan_run(run, actor=CLI)
+    s = scenario_from_db()
+    # two jets need two crews from week 2; C1 graduates two then, not four
+    assert s.family_committed_crews[0, :4].tolist() == [0, 0, 0, 0]
+    assert s.course_seats.tolist() == [0.0]

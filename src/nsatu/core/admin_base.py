@@ -14,13 +14,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from nsatu.core.actors import Actor, request_actor
-from nsatu.core.services import create_record, delete_record, update_record, version_conflict_message
+from nsatu.core.services import (
+    ConflictError,
+    create_record,
+    delete_record,
+    update_record,
+    version_conflict_message,
+)
 
 
 def _concrete_values(obj: Model) -> dict[str, Any]:
@@ -98,6 +104,21 @@ class LedgeredAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Back-office editing through the audited services, each change with its ledger event."""
 
     form = VersionCheckedForm
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # A save that lands between the form's check and the service's row lock: nothing was
+        # written (the admin's transaction rolled back); show the record as it now is.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConflictError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         # The form's clean() refused a stale version already; the service checks again under

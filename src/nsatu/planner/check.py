@@ -145,7 +145,8 @@ def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
     committed = s.hub_committed_t
     for (h, week), total in sorted(tonnes.items()):
         used = float(committed[h, week]) if committed.size and 0 <= week < committed.shape[1] else 0.0
-        if _over(total + used, float(s.hub_capacity_t[h])):
+        # weightless lines take no hub room, even in a week committed plans overfill
+        if total > 0 and _over(total + used, float(s.hub_capacity_t[h])):
             already = f", {used:g} t of it committed by approved plans" if used else ""
             found.append(
                 Violation(

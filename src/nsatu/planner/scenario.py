@@ -191,13 +191,20 @@ class Scenario:
     def crews_committed(self) -> FloatArray:
         """Families x weeks: crews committed plans take by each week (zeros when none).
 
-        Never more than the existing crews: committed plans were valid when approved,
-        so more can only come of data changed since (a course cut); a new plan then
-        sees no spare crews rather than an impossible model."""
-        if self.family_committed_crews.size:
-            existing = self.family_existing_crews.astype(np.float64)[:, None]
-            return np.minimum(self.family_committed_crews.astype(np.float64), existing)
-        return np.zeros((len(self.family_codes), self.horizon_weeks))
+        Never more than the existing crews and every seat of the courses ready by
+        then: committed plans were valid when approved, so more can only come of data
+        changed since (a course moved or cut). The cap keeps rule 7 satisfiable (no
+        new units, every seat used) and still leaves the new plan no crews that
+        committed units need."""
+        if not self.family_committed_crews.size:
+            return np.zeros((len(self.family_codes), self.horizon_weeks))
+        horizon = self.horizon_weeks
+        seats = np.zeros((len(self.family_codes), horizon + 1))
+        if len(self.course_ids):
+            ready = np.minimum(self.course_ready_week, horizon)
+            np.add.at(seats, (self.course_family, ready), self.course_seats.astype(np.float64))
+        cap = self.family_existing_crews.astype(np.float64)[:, None] + np.cumsum(seats[:, :horizon], axis=1)
+        return np.minimum(self.family_committed_crews.astype(np.float64), cap)
 
     @property
     def requirement_weight(self) -> FloatArray:

@@ -638,7 +638,9 @@ def _commitments(
     for c in courses:
         ready = max(0, (c.start - start).days // 7) + c.duration_weeks
         if uses.get(c.pk) and ready < horizon:
-            graduates[family_index[c.family_id], ready] += uses[c.pk]
+            # never more graduates than the course has seats (runs approved from the same
+            # state may each have counted on all of them; a course may have been cut since)
+            graduates[family_index[c.family_id], ready] += min(uses[c.pk], c.seats)
     crew_per_unit = np.array([f.crew_per_unit for f in families], dtype=float)[:, None]
     crews = crew_per_unit * np.cumsum(units[:, :horizon], axis=1) - np.cumsum(graduates[:, :horizon], axis=1)
     return Commitments(tonnes, np.where(crew_per_unit > 0, crews, 0.0), seats_left)

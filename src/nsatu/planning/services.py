@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -16,8 +17,12 @@ from nsatu.core.ledger import NewEvent, append_event, append_events
 from nsatu.core.services import create_record, update_record, update_records
 from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
+from nsatu.planner.check import check_plan
+from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import format_number
+from nsatu.planning.adapters import scenario_from_db
 from nsatu.planning.models import (
+    Allocation,
     PlanningSettings,
     PlanRun,
     RunStatus,
@@ -120,6 +125,9 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
     counts the first one's lines.
     """
     with transaction.atomic():
+        # Approvals queue on the settings row: runs with disjoint offers and requirements
+        # still share hub weeks and crews, which the rows below do not lock.
+        PlanningSettings.objects.select_for_update().filter(singleton=1).first()
         run = PlanRun.objects.select_for_update().get(pk=run.pk)
         if run.status != RunStatus.DONE:
             raise PlanningError(
@@ -152,6 +160,7 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
         _refuse_what_no_longer_fits(
             run, offers, offer_use, offer_committed, requirements, requirement_use, requirement_committed
         )
+        _refuse_what_overfills_hubs_or_crews(run, lines)
         append_events(
             [
                 NewEvent(
@@ -209,6 +218,33 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
         create_shipments_for_run(run, actor=actor)
         set_cohort_targets_for_run(run, actor=actor)
     return run
+
+
+def _refuse_what_overfills_hubs_or_crews(run: PlanRun, lines: list[Allocation]) -> None:
+    """Raise ``PlanningError`` when the run's lines no longer fit the hub weeks and crews that
+    approved runs left (FORMAT.md rules 6 and 7 against ``scenario_from_db()``'s commitments)."""
+    s = scenario_from_db()
+    offer_at, requirement_at = s.offer_index, s.requirement_index
+    hub_at = {code: i for i, code in enumerate(s.hub_codes)}
+    # every line's offer and requirement is still open: _refuse_what_no_longer_fits checked it
+    plan = Plan(
+        method="approval",
+        status="feasible",
+        alloc_offer=np.array([offer_at[line.offer.code] for line in lines], dtype=np.int64),
+        alloc_requirement=np.array([requirement_at[line.requirement.code] for line in lines], dtype=np.int64),
+        alloc_hub=np.array([hub_at[line.hub.code] for line in lines], dtype=np.int64),
+        alloc_quantity=np.array([line.quantity for line in lines], dtype=np.float64),
+        alloc_week=np.array([line.arrival_week for line in lines], dtype=np.int64),
+    )
+    problems = [v.message for v in check_plan(s, plan) if v.rule in (6, 7)]
+    if problems:
+        raise PlanningError(
+            _(
+                "plan run %(run)s no longer fits what approved runs left of hubs and crews "
+                "(%(problems)s): plan again and approve the new run"
+            )
+            % {"run": run.pk, "problems": "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")}
+        )
 
 
 def _requirement_status_changes(

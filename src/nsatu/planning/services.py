@@ -19,7 +19,7 @@ from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.check import check_plan
 from nsatu.planner.plan import Plan
-from nsatu.planner.scenario import format_number
+from nsatu.planner.scenario import ScenarioError, format_number
 from nsatu.planning.adapters import scenario_from_db
 from nsatu.planning.models import (
     Allocation,
@@ -223,7 +223,10 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
 def _refuse_what_overfills_hubs_or_crews(run: PlanRun, lines: list[Allocation]) -> None:
     """Raise ``PlanningError`` when the run's lines no longer fit the hub weeks and crews that
     approved runs left (FORMAT.md rules 6 and 7 against ``scenario_from_db()``'s commitments)."""
-    s = scenario_from_db()
+    try:
+        s = scenario_from_db()
+    except ScenarioError:
+        return  # no planning settings (a run made outside a loaded scenario): no weeks to check
     offer_at, requirement_at = s.offer_index, s.requirement_index
     hub_at = {code: i for i, code in enumerate(s.hub_codes)}
     # every line's offer and requirement is still open: _refuse_what_no_longer_fits checked it

@@ -118,13 +118,16 @@ def test_inventory_overdue_lists_unconfirmed_serials_after_n_days(world: Any, se
     services.receive_shipment(received, actor=CLI, quantity_received=1, serials=["A1"], on=old)
     services.dispatch_shipment(on_the_way, actor=CLI, serials=["C1"], on=today - dt.timedelta(days=10))
     client = client_for(world.users["coordinator"])
+
+    def listed(html: str) -> set[str]:
+        """The serials in the overdue table (a page's tokens may contain "C1" too)."""
+        return {serial for serial in ("A1", "A2", "C1") if f"<td>{serial}</td>" in html}
+
     html = client.get("/shipments/inventory-overdue/?days=30").content.decode()
-    assert "A2" in html and "C1" not in html and ">A1<" not in html
+    assert listed(html) == {"A2"}
     assert "1 serialised item dispatched more than 30 days ago" in html
-    html = client.get("/shipments/inventory-overdue/?days=5").content.decode()
-    assert "A2" in html and "C1" in html
+    assert listed(client.get("/shipments/inventory-overdue/?days=5").content.decode()) == {"A2", "C1"}
     # what a nation may not see stays out
-    assert (
-        "C1"
-        not in client_for(world.users["NOR"]).get("/shipments/inventory-overdue/?days=5").content.decode()
+    assert "C1" not in listed(
+        client_for(world.users["NOR"]).get("/shipments/inventory-overdue/?days=5").content.decode()
     )

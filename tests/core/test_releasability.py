@@ -107,7 +107,7 @@ def moving(world: Any) -> Moving:
 
 def build_moving(world: Any) -> Moving:
     """The matrix world set moving (see :class:`Moving`); tests elsewhere build it too."""
-    from nsatu.catalog.services import update_item_type
+    from nsatu.catalog.services import update_family, update_item_type
     from nsatu.core.actors import CLI
     from nsatu.logistics.services import create_hub
     from nsatu.nations.services import create_agreement, create_pledge
@@ -126,6 +126,9 @@ def build_moving(world: Any) -> Moving:
         recipient=world.nations["UKR"],
     )
     update_item_type(world.item, actor=CLI, serialised=True)
+    # crews for the 8 units the run below sends (an approval checks rule 7 too); they are
+    # posted elsewhere after the approval, so readiness has units with no crew to flag
+    update_family(world.family, actor=CLI, existing_crews=8 * world.family.crew_per_unit)
     hub = create_hub(
         actor=CLI, code="RZE", name="Rzeszów", nation=world.nations["POL"], capacity_t_per_week=500
     )
@@ -143,6 +146,7 @@ def build_moving(world: Any) -> Moving:
                 arrival_week=0,
             )
     run = approve_plan_run(run, actor=world.users["coordinator"])
+    update_family(world.family, actor=CLI, existing_crews=0)
     shipping.create_shipments_for_run(run, actor=CLI)
     shipment_marking = {}
     for marking in sorted(ALL):

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from nsatu.core.actors import WORKER
+from nsatu.core.heartbeat import Heartbeat
 from nsatu.core.ledger import append_event
 from nsatu.planner.progress import ProgressEvent
 from nsatu.planner.scenario import ScenarioError
@@ -48,29 +47,6 @@ class _ProgressWriter:
         )
 
 
-class _Heartbeat(threading.Thread):
-    """Touches the run's heartbeat while the solver works, which may be silent for long."""
-
-    def __init__(self, run_id: int) -> None:
-        super().__init__(daemon=True, name=f"plan-{run_id}-heartbeat")
-        self.run_id = run_id
-        self.stopped = threading.Event()
-        self.every = float(getattr(settings, "NSATU_PLAN_HEARTBEAT_SECONDS", 5))
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(self.every):
-                try:
-                    PlanRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
-                        heartbeat=timezone.now()
-                    )
-                except DatabaseError:
-                    # A busy database delays one beat; the next one tries again.
-                    logger.warning("plan run %s: heartbeat not written", self.run_id, exc_info=True)
-        finally:
-            connection.close()
-
-
 def execute_plan_run(run_id: int) -> None:
     """Plan the database's scenario for run ``run_id`` and store the result."""
     from nsatu.planner.methods import run_method
@@ -81,7 +57,7 @@ def execute_plan_run(run_id: int) -> None:
     PlanRun.objects.filter(pk=run_id).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat=timezone.now(), phase="read"
     )
-    heartbeat = _Heartbeat(run_id)
+    heartbeat = Heartbeat(PlanRun, run_id, RunStatus.RUNNING)
     heartbeat.start()
     try:
         scenario = scenario_from_db()

@@ -14,54 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import traceback
 from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from nsatu.core.actors import WORKER
+from nsatu.core.heartbeat import Heartbeat
 from nsatu.core.ledger import append_event
 from nsatu.stress.models import StressCase, StressKind, StressRun, StressStatus
 
 OBJECT_TYPE = "stress.stressrun"
 logger = logging.getLogger(__name__)
-
-
-class _Heartbeat(threading.Thread):
-    """Touches a running row's heartbeat while the planner works, which may be silent for long."""
-
-    def __init__(self, model: type[models.Model], pk: int) -> None:
-        super().__init__(daemon=True, name=f"{model._meta.model_name}-{pk}-heartbeat")
-        self.model, self.pk = model, pk
-        self.stopped = threading.Event()
-        self.every = float(getattr(settings, "NSATU_PLAN_HEARTBEAT_SECONDS", 5))
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(self.every):
-                try:
-                    self.model._default_manager.filter(pk=self.pk, status=StressStatus.RUNNING).update(
-                        heartbeat=timezone.now()
-                    )
-                except DatabaseError:
-                    # A busy database delays one beat; the next one tries again.
-                    logger.warning(
-                        "%s %s: heartbeat not written", self.model.__name__, self.pk, exc_info=True
-                    )
-        finally:
-            connection.close()
-
-    def __enter__(self) -> _Heartbeat:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
 
 
 def execute_prepare(run_id: int, *, enqueue_cases: bool = True) -> list[int]:
@@ -82,7 +49,7 @@ def execute_prepare(run_id: int, *, enqueue_cases: bool = True) -> list[int]:
         run.save(update_fields=["status", "heartbeat", "updated_at"])
         append_event(actor=WORKER, action="stress-started", object_type=OBJECT_TYPE, object_id=run_id)
     try:
-        with _Heartbeat(StressRun, run_id):
+        with Heartbeat(StressRun, run_id, StressStatus.RUNNING):
             s = scenario_from_db()
             base = run_method(s, run.method, time_limit=run.time_limit)
             if base.status == "error":
@@ -133,7 +100,7 @@ def execute_case(case_id: int) -> None:
         case.save(update_fields=["status", "heartbeat"])
     run = case.run
     try:
-        with _Heartbeat(StressCase, case_id):
+        with Heartbeat(StressCase, case_id, StressStatus.RUNNING):
             s = scenario_from_db()
             base = stress.plan_of_lines(s, [list(line) for line in run.base_lines], method=run.method)
             if run.kind == StressKind.WITHDRAWAL:

@@ -73,6 +73,16 @@ def _days_late(shipment: Shipment) -> int:
     return shipment.days_late(_today())
 
 
+# Columns several shipment tables share (one definition, one sort key each).
+QUANTITY = Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity")
+STATE = Column(
+    gettext_lazy("State"), lambda s: s.state, ("state", "code"), "state", show=lambda s: s.get_state_display()
+)
+PLANNED_ARRIVAL = Column(
+    gettext_lazy("Planned arrival"), lambda s: s.planned_arrival, ("planned_arrival", "code"), "planned"
+)
+
+
 SHIPMENTS = ListSpec(
     name="shipments",
     heading=gettext_lazy("Shipments"),
@@ -84,20 +94,9 @@ SHIPMENTS = ListSpec(
         Column(gettext_lazy("Recipient"), lambda s: s.recipient.iso3),
         Column(gettext_lazy("Hub"), lambda s: s.hub.code, ("hub__code", "code"), "hub"),
         Column(gettext_lazy("Item"), lambda s: s.item_type.name, ("item_type__name", "code"), "item"),
-        Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
-        Column(
-            gettext_lazy("State"),
-            lambda s: s.state,
-            ("state", "code"),
-            "state",
-            show=lambda s: s.get_state_display(),
-        ),
-        Column(
-            gettext_lazy("Planned arrival"),
-            lambda s: s.planned_arrival,
-            ("planned_arrival", "code"),
-            "planned",
-        ),
+        QUANTITY,
+        STATE,
+        PLANNED_ARRIVAL,
         Column(gettext_lazy("Dispatched"), lambda s: s.dispatched_on),
         Column(gettext_lazy("Received"), lambda s: s.received_on, ("received_on", "code"), "received"),
         Column(gettext_lazy("Units received"), lambda s: s.quantity_received),
@@ -168,20 +167,9 @@ SLIPPED = ListSpec(
         Column(gettext_lazy("Shipment"), lambda s: s.code, ("code",), "code"),
         Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
         Column(gettext_lazy("Item"), lambda s: s.item_type.name),
-        Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
-        Column(
-            gettext_lazy("State"),
-            lambda s: s.state,
-            ("state", "code"),
-            "state",
-            show=lambda s: s.get_state_display(),
-        ),
-        Column(
-            gettext_lazy("Planned arrival"),
-            lambda s: s.planned_arrival,
-            ("planned_arrival", "code"),
-            "planned",
-        ),
+        QUANTITY,
+        STATE,
+        PLANNED_ARRIVAL,
         Column(gettext_lazy("Received"), lambda s: s.received_on),
         Column(gettext_lazy("Days late"), _days_late),
     ],
@@ -309,14 +297,9 @@ def _receipt_spec(name: str, heading: Any) -> ListSpec:
             Column(gettext_lazy("Code"), lambda s: s.code, ("code",), "code"),
             Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
             Column(gettext_lazy("Item"), lambda s: s.item_type.name),
-            Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity"),
+            QUANTITY,
             Column(gettext_lazy("State"), lambda s: s.state, show=lambda s: s.get_state_display()),
-            Column(
-                gettext_lazy("Planned arrival"),
-                lambda s: s.planned_arrival,
-                ("planned_arrival", "code"),
-                "planned",
-            ),
+            PLANNED_ARRIVAL,
         ],
         filters=[Filter("donor", gettext_lazy("Donor"), "donor__iso3", _nations)],
         search=("code", "offer__code", "item_type__name"),

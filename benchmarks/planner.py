@@ -212,14 +212,14 @@ def plain_highs(s: Scenario, scale: str, time_limit: float) -> Row:
 
 def replan(s: Scenario, scale: str, previous: Plan, limit: float) -> Row:
     """Change one offer (halve the most-allocated one) and re-plan warm-started, with `limit` seconds."""
-    used = np.bincount(previous.alloc_offer, weights=previous.alloc_quantity, minlength=len(s.offer_ids))
+    used = np.bincount(previous.alloc_offer, weights=previous.alloc_quantity, minlength=len(s.offers.ids))
     changed = int(np.argmax(used))
-    s2 = dataclasses.replace(s, offer_quantity=s.offer_quantity.copy())
-    s2.offer_quantity[changed] = np.floor(s2.offer_quantity[changed] / 2)
+    s2 = dataclasses.replace(s, offers=dataclasses.replace(s.offers, quantity=s.offers.quantity.copy()))
+    s2.offers.quantity[changed] = np.floor(s2.offers.quantity[changed] / 2)
     started = time.perf_counter()
     plan = plan_optimal(s2, time_limit=limit, warm_start=previous)
     wall = time.perf_counter() - started
-    row = plan_row(s2, scale, f"re-plan, offer {s.offer_ids[changed]} halved (warm)", plan)
+    row = plan_row(s2, scale, f"re-plan, offer {s.offers.ids[changed]} halved (warm)", plan)
     row.note = f"wall {wall:.1f} s"
     return row
 
@@ -230,7 +230,7 @@ def run(scales: list[str], time_limit: float | None) -> str:
     for scale in scales:
         limit = time_limit or DEFAULT_LIMITS.get(scale, 60.0)
         s = synth.generate(scale, 1)
-        size = f"{len(s.requirement_ids)} requirements, {len(s.offer_ids)} offers, {s.horizon_weeks} weeks"
+        size = f"{len(s.requirements.ids)} requirements, {len(s.offers.ids)} offers, {s.horizon_weeks} weeks"
         print(f"[{scale}] {size}; time limit {limit:g} s", flush=True)
         plans: dict[str, Plan] = {}
         for method in ("optimal", "greedy", "country"):

@@ -12,7 +12,7 @@ from nsatu.cli import app
 from nsatu.commands.catalog import DEFAULT_PLATFORMS
 from nsatu.commands.scenario import DEMO_SCENARIO
 from nsatu.core.actors import CLI
-from nsatu.planner.scenario import read_scenario
+from nsatu.planner.io import read_scenario
 from nsatu.planning.adapters import import_scenario
 
 pytestmark = pytest.mark.django_db

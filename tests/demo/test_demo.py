@@ -163,12 +163,12 @@ def test_pledge_parsing() -> None:
 
 
 def test_platform_reader_reads_the_demo(tmp_path: Path) -> None:
-    scenario = pytest.importorskip("nsatu.planner.scenario")
+    scenario = pytest.importorskip("nsatu.planner.io")
     if not hasattr(scenario, "read_scenario"):
-        pytest.skip("nsatu.planner.scenario.read_scenario not in the tree yet")
+        pytest.skip("nsatu.planner.io.read_scenario not in the tree yet")
     s = scenario.read_scenario(DEMO)
     assert s.recipient == "UKR"
-    assert len(s.offer_ids) == len(rows("offers.csv"))
+    assert len(s.offers.ids) == len(rows("offers.csv"))
     assert set(s.extensions) >= {"capabilities", "family_aliases", "coalitions", "agreements", "pledges"}
     if hasattr(scenario, "write_scenario"):
         # the demo is written in the platform's canonical form: a round trip changes no byte

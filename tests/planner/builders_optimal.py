@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nsatu.planner.scenario import Scenario
+from nsatu.planner.scenario import (
+    Courses,
+    Families,
+    Hubs,
+    Items,
+    Nations,
+    Offers,
+    Requirements,
+    Routes,
+    Scenario,
+)
 
 START = dt.date(2025, 1, 6)
 
@@ -110,55 +120,72 @@ class ScenarioBuilder:
             recipient="UKR",
             lateness_half_life_weeks=self.half_life,
             default_family_cost=self.default_family_cost,
-            nation_codes=list(self.nations),
-            nation_names=list(self.nations),
-            nation_nato=np.ones(len(self.nations), bool),
-            nation_eu=np.ones(len(self.nations), bool),
             capability_codes=caps,
-            family_codes=[f[0] for f in self.families],
-            family_names=[f[0] for f in self.families],
-            family_capability=fam_cap,
-            family_in_service=np.array([f[2] for f in self.families], bool),
-            family_cost=np.array(
-                [self.default_family_cost if f[3] is None else f[3] for f in self.families], dtype=np.float64
+            nations=Nations(
+                codes=list(self.nations),
+                names=list(self.nations),
+                nato=np.ones(len(self.nations), bool),
+                eu=np.ones(len(self.nations), bool),
             ),
-            family_cost_given=np.array([f[3] is not None for f in self.families], bool),
-            family_crew_per_unit=np.array([f[4] for f in self.families], dtype=np.float64),
-            family_existing_crews=np.array([f[5] for f in self.families], dtype=np.float64),
-            item_codes=[i[0] for i in self.items],
-            item_names=[i[0] for i in self.items],
-            item_family=np.array([fam[i[1]] for i in self.items], dtype=np.int64),
-            item_unit=["each" if i[2] else "t" for i in self.items],
-            item_is_each=np.array([i[2] for i in self.items], bool),
-            item_mass_t=np.array([i[3] for i in self.items], dtype=np.float64),
-            item_nsn=["" for _ in self.items],
-            requirement_ids=[r[0] for r in self.requirements],
-            requirement_capability=np.array([cap[r[1]] for r in self.requirements], dtype=np.int64),
-            requirement_quantity=np.array([r[2] for r in self.requirements], dtype=np.float64),
-            requirement_priority=np.array([r[3] for r in self.requirements], dtype=np.int64),
-            requirement_needed_by=[week(r[4]) for r in self.requirements],
-            requirement_accepts=[list(r[5]) for r in self.requirements],
-            requirement_family_ok=ok,
-            offer_ids=[o[0] for o in self.offers],
-            offer_donor=np.array([nat[o[1]] for o in self.offers], dtype=np.int64),
-            offer_item=np.array([itm[o[2]] for o in self.offers], dtype=np.int64),
-            offer_quantity=np.array([o[3] for o in self.offers], dtype=np.float64),
-            offer_available_from=[week(o[4]) for o in self.offers],
-            offer_earmark=np.array([-1 if o[5] is None else req[o[5]] for o in self.offers], dtype=np.int64),
-            offer_withdrawn=np.array([o[6] for o in self.offers], bool),
-            hub_codes=[h[0] for h in self.hubs],
-            hub_names=[h[0] for h in self.hubs],
-            hub_iso3=["POL" for _ in self.hubs],
-            hub_capacity_t=np.array([h[1] for h in self.hubs], dtype=np.float64),
-            route_donor=np.array([nat[r[0]] for r in self.routes], dtype=np.int64),
-            route_hub=np.array([hub[r[1]] for r in self.routes], dtype=np.int64),
-            route_lead_days=np.array([r[2] for r in self.routes], dtype=np.int64),
-            course_ids=[c[0] for c in self.courses],
-            course_family=np.array([fam[c[1]] for c in self.courses], dtype=np.int64),
-            course_host=["DEU" for _ in self.courses],
-            course_seats=np.array([c[2] for c in self.courses], dtype=np.float64),
-            course_start=[week(c[3]) for c in self.courses],
-            course_duration_weeks=np.array([c[4] for c in self.courses], dtype=np.int64),
+            families=Families(
+                codes=[f[0] for f in self.families],
+                names=[f[0] for f in self.families],
+                capability=fam_cap,
+                in_service=np.array([f[2] for f in self.families], bool),
+                cost=np.array(
+                    [self.default_family_cost if f[3] is None else f[3] for f in self.families],
+                    dtype=np.float64,
+                ),
+                cost_given=np.array([f[3] is not None for f in self.families], bool),
+                crew_per_unit=np.array([f[4] for f in self.families], dtype=np.float64),
+                existing_crews=np.array([f[5] for f in self.families], dtype=np.float64),
+            ),
+            items=Items(
+                codes=[i[0] for i in self.items],
+                names=[i[0] for i in self.items],
+                family=np.array([fam[i[1]] for i in self.items], dtype=np.int64),
+                unit=["each" if i[2] else "t" for i in self.items],
+                is_each=np.array([i[2] for i in self.items], bool),
+                mass_t=np.array([i[3] for i in self.items], dtype=np.float64),
+                nsn=["" for _ in self.items],
+            ),
+            requirements=Requirements(
+                ids=[r[0] for r in self.requirements],
+                capability=np.array([cap[r[1]] for r in self.requirements], dtype=np.int64),
+                quantity=np.array([r[2] for r in self.requirements], dtype=np.float64),
+                priority=np.array([r[3] for r in self.requirements], dtype=np.int64),
+                needed_by=[week(r[4]) for r in self.requirements],
+                accepts=[list(r[5]) for r in self.requirements],
+                family_ok=ok,
+            ),
+            offers=Offers(
+                ids=[o[0] for o in self.offers],
+                donor=np.array([nat[o[1]] for o in self.offers], dtype=np.int64),
+                item=np.array([itm[o[2]] for o in self.offers], dtype=np.int64),
+                quantity=np.array([o[3] for o in self.offers], dtype=np.float64),
+                available_from=[week(o[4]) for o in self.offers],
+                earmark=np.array([-1 if o[5] is None else req[o[5]] for o in self.offers], dtype=np.int64),
+                withdrawn=np.array([o[6] for o in self.offers], bool),
+            ),
+            hubs=Hubs(
+                codes=[h[0] for h in self.hubs],
+                names=[h[0] for h in self.hubs],
+                iso3=["POL" for _ in self.hubs],
+                capacity_t=np.array([h[1] for h in self.hubs], dtype=np.float64),
+            ),
+            routes=Routes(
+                donor=np.array([nat[r[0]] for r in self.routes], dtype=np.int64),
+                hub=np.array([hub[r[1]] for r in self.routes], dtype=np.int64),
+                lead_days=np.array([r[2] for r in self.routes], dtype=np.int64),
+            ),
+            courses=Courses(
+                ids=[c[0] for c in self.courses],
+                family=np.array([fam[c[1]] for c in self.courses], dtype=np.int64),
+                host=["DEU" for _ in self.courses],
+                seats=np.array([c[2] for c in self.courses], dtype=np.float64),
+                start=[week(c[3]) for c in self.courses],
+                duration_weeks=np.array([c[4] for c in self.courses], dtype=np.int64),
+            ),
         )
 
 
@@ -236,7 +263,7 @@ def violations(s: Scenario, plan: object) -> list[str]:
     )
     tol = 1e-6
     lead: dict[tuple[int, int], int] = {}
-    for d, hb, days in zip(s.route_donor, s.route_hub, s.route_lead_days, strict=True):
+    for d, hb, days in zip(s.routes.donor, s.routes.hub, s.routes.lead_days, strict=True):
         key = (int(d), int(hb))
         lead[key] = min(lead.get(key, 10**9), int(days))
     sent: dict[int, float] = {}
@@ -244,52 +271,52 @@ def violations(s: Scenario, plan: object) -> list[str]:
     hub_week: dict[tuple[int, int], float] = {}
     for i in range(len(q)):
         oi, ri, hi, ti, qi = int(o[i]), int(r[i]), int(h[i]), int(t[i]), float(q[i])
-        item = int(s.offer_item[oi])
-        fam = int(s.item_family[item])
+        item = int(s.offers.item[oi])
+        fam = int(s.items.family[item])
         if qi <= 0:
             out.append(f"line {i}: quantity {qi} <= 0")
-        if s.item_is_each[item] and abs(qi - round(qi)) > 1e-9:
+        if s.items.is_each[item] and abs(qi - round(qi)) > 1e-9:
             out.append(f"line {i}: {qi} not whole")
-        if s.offer_withdrawn[oi]:
+        if s.offers.withdrawn[oi]:
             out.append(f"line {i}: withdrawn offer")
-        if not s.requirement_family_ok[ri, fam]:
+        if not s.requirements.family_ok[ri, fam]:
             out.append(f"line {i}: family not accepted")
-        if s.offer_earmark[oi] >= 0 and s.offer_earmark[oi] != ri:
+        if s.offers.earmark[oi] >= 0 and s.offers.earmark[oi] != ri:
             out.append(f"line {i}: earmark broken")
-        key = (int(s.offer_donor[oi]), hi)
+        key = (int(s.offers.donor[oi]), hi)
         if key not in lead:
             out.append(f"line {i}: no route")
         else:
-            day = (s.offer_available_from[oi] - s.start_date).days + lead[key]
+            day = (s.offers.available_from[oi] - s.start_date).days + lead[key]
             if ti < max(0, day // 7) or ti >= s.horizon_weeks:
                 out.append(f"line {i}: week {ti} outside [{max(0, day // 7)}, {s.horizon_weeks})")
         sent[oi] = sent.get(oi, 0.0) + qi
         got[ri] = got.get(ri, 0.0) + qi
-        hub_week[(hi, ti)] = hub_week.get((hi, ti), 0.0) + qi * float(s.item_mass_t[item])
+        hub_week[(hi, ti)] = hub_week.get((hi, ti), 0.0) + qi * float(s.items.mass_t[item])
     for oi, total in sent.items():
-        if total > s.offer_quantity[oi] + tol * max(1.0, s.offer_quantity[oi]):
-            out.append(f"offer {s.offer_ids[oi]} over by {total - s.offer_quantity[oi]}")
+        if total > s.offers.quantity[oi] + tol * max(1.0, s.offers.quantity[oi]):
+            out.append(f"offer {s.offers.ids[oi]} over by {total - s.offers.quantity[oi]}")
     for ri, total in got.items():
-        if total > s.requirement_quantity[ri] + tol * max(1.0, s.requirement_quantity[ri]):
-            out.append(f"requirement {s.requirement_ids[ri]} over")
+        if total > s.requirements.quantity[ri] + tol * max(1.0, s.requirements.quantity[ri]):
+            out.append(f"requirement {s.requirements.ids[ri]} over")
     for (hi, ti), tonnes in hub_week.items():
-        cap = float(s.hub_capacity_t[hi])
+        cap = float(s.hubs.capacity_t[hi])
         if tonnes > cap + tol * max(1.0, cap):
-            out.append(f"hub {s.hub_codes[hi]} week {ti}: {tonnes} > {cap}")
-    seats = s.course_seats if plan.seats_used is None else plan.seats_used
+            out.append(f"hub {s.hubs.codes[hi]} week {ti}: {tonnes} > {cap}")
+    seats = s.courses.seats if plan.seats_used is None else plan.seats_used
     ready = s.course_ready_week
-    for f in range(len(s.family_codes)):
-        c = float(s.family_crew_per_unit[f])
+    for f in range(len(s.families.codes)):
+        c = float(s.families.crew_per_unit[f])
         if c <= 0:
             continue
-        fam_lines = s.item_family[s.offer_item[o]] == f
+        fam_lines = s.items.family[s.offers.item[o]] == f
         for w in range(s.horizon_weeks):
             units = float(q[fam_lines & (t <= w)].sum())
-            crews = float(s.family_existing_crews[f]) + float(
-                seats[(s.course_family == f) & (ready <= w)].sum()
+            crews = float(s.families.existing_crews[f]) + float(
+                seats[(s.courses.family == f) & (ready <= w)].sum()
             )
             if c * units > crews + tol * max(1.0, crews):
-                out.append(f"family {s.family_codes[f]} week {w}: {c * units} crew needed > {crews}")
+                out.append(f"family {s.families.codes[f]} week {w}: {c * units} crew needed > {crews}")
                 break
     return out
 

@@ -13,7 +13,17 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from nsatu.planner.scenario import Scenario
+from nsatu.planner.scenario import (
+    Courses,
+    Families,
+    Hubs,
+    Items,
+    Nations,
+    Offers,
+    Requirements,
+    Routes,
+    Scenario,
+)
 
 START = dt.date(2025, 1, 6)
 DONORS = ["DEU", "FRA", "POL", "USA"]
@@ -63,57 +73,71 @@ def make_scenario(
         recipient="UKR",
         lateness_half_life_weeks=half_life,
         default_family_cost=default_cost,
-        nation_codes=list(nations),
-        nation_names=[f"Nation {c}" for c in nations],
-        nation_nato=np.array([c != "UKR" for c in nations]),
-        nation_eu=np.array([c in ("DEU", "FRA", "POL") for c in nations]),
         capability_codes=caps,
-        family_codes=list(fam),
-        family_names=[f"Family {c}" for c in fam],
-        family_capability=fam_cap,
-        family_in_service=np.array([f.get("in_service", True) for f in families], dtype=bool),
-        family_cost=np.array(
-            [default_cost if f.get("cost") is None else f["cost"] for f in families], dtype=np.float64
+        nations=Nations(
+            codes=list(nations),
+            names=[f"Nation {c}" for c in nations],
+            nato=np.array([c != "UKR" for c in nations]),
+            eu=np.array([c in ("DEU", "FRA", "POL") for c in nations]),
         ),
-        family_cost_given=np.array([f.get("cost") is not None for f in families], dtype=bool),
-        family_crew_per_unit=np.array([f.get("crew", 0.0) for f in families], dtype=np.float64),
-        family_existing_crews=np.array([f.get("existing", 0.0) for f in families], dtype=np.float64),
-        item_codes=list(itm),
-        item_names=[f"Item {c}" for c in itm],
-        item_family=np.array([fam[it["family"]] for it in items], dtype=np.int64),
-        item_unit=[it.get("unit", "each") for it in items],
-        item_is_each=np.array([it.get("unit", "each") == "each" for it in items], dtype=bool),
-        item_mass_t=np.array([it.get("mass", 1.0) for it in items], dtype=np.float64),
-        item_nsn=["" for _ in items],
-        requirement_ids=list(req),
-        requirement_capability=np.array([cap[r["capability"]] for r in requirements], dtype=np.int64),
-        requirement_quantity=np.array([r["quantity"] for r in requirements], dtype=np.float64),
-        requirement_priority=np.array([r.get("priority", 3) for r in requirements], dtype=np.int64),
-        requirement_needed_by=[START + r.get("due_day", 28) * day for r in requirements],
-        requirement_accepts=[list(r.get("accepts", [])) for r in requirements],
-        requirement_family_ok=ok,
-        offer_ids=[o["id"] for o in offers],
-        offer_donor=np.array([nat[o["donor"]] for o in offers], dtype=np.int64),
-        offer_item=np.array([itm[o["item"]] for o in offers], dtype=np.int64),
-        offer_quantity=np.array([o["quantity"] for o in offers], dtype=np.float64),
-        offer_available_from=[START + o.get("day", 0) * day for o in offers],
-        offer_earmark=np.array(
-            [req[o["earmark"]] if o.get("earmark") else -1 for o in offers], dtype=np.int64
+        families=Families(
+            codes=list(fam),
+            names=[f"Family {c}" for c in fam],
+            capability=fam_cap,
+            in_service=np.array([f.get("in_service", True) for f in families], dtype=bool),
+            cost=np.array(
+                [default_cost if f.get("cost") is None else f["cost"] for f in families], dtype=np.float64
+            ),
+            cost_given=np.array([f.get("cost") is not None for f in families], dtype=bool),
+            crew_per_unit=np.array([f.get("crew", 0.0) for f in families], dtype=np.float64),
+            existing_crews=np.array([f.get("existing", 0.0) for f in families], dtype=np.float64),
         ),
-        offer_withdrawn=np.array([o.get("withdrawn", False) for o in offers], dtype=bool),
-        hub_codes=list(hub),
-        hub_names=[f"Hub {c}" for c in hub],
-        hub_iso3=["POL" for _ in hubs],
-        hub_capacity_t=np.array([h["capacity"] for h in hubs], dtype=np.float64),
-        route_donor=np.array([nat[d] for d, _, _ in routes], dtype=np.int64),
-        route_hub=np.array([hub[h] for _, h, _ in routes], dtype=np.int64),
-        route_lead_days=np.array([k for _, _, k in routes], dtype=np.int64),
-        course_ids=[c["id"] for c in courses],
-        course_family=np.array([fam[c["family"]] for c in courses], dtype=np.int64),
-        course_host=["DEU" for _ in courses],
-        course_seats=np.array([c["seats"] for c in courses], dtype=np.float64),
-        course_start=[START + c.get("start_day", 0) * day for c in courses],
-        course_duration_weeks=np.array([c.get("weeks", 2) for c in courses], dtype=np.int64),
+        items=Items(
+            codes=list(itm),
+            names=[f"Item {c}" for c in itm],
+            family=np.array([fam[it["family"]] for it in items], dtype=np.int64),
+            unit=[it.get("unit", "each") for it in items],
+            is_each=np.array([it.get("unit", "each") == "each" for it in items], dtype=bool),
+            mass_t=np.array([it.get("mass", 1.0) for it in items], dtype=np.float64),
+            nsn=["" for _ in items],
+        ),
+        requirements=Requirements(
+            ids=list(req),
+            capability=np.array([cap[r["capability"]] for r in requirements], dtype=np.int64),
+            quantity=np.array([r["quantity"] for r in requirements], dtype=np.float64),
+            priority=np.array([r.get("priority", 3) for r in requirements], dtype=np.int64),
+            needed_by=[START + r.get("due_day", 28) * day for r in requirements],
+            accepts=[list(r.get("accepts", [])) for r in requirements],
+            family_ok=ok,
+        ),
+        offers=Offers(
+            ids=[o["id"] for o in offers],
+            donor=np.array([nat[o["donor"]] for o in offers], dtype=np.int64),
+            item=np.array([itm[o["item"]] for o in offers], dtype=np.int64),
+            quantity=np.array([o["quantity"] for o in offers], dtype=np.float64),
+            available_from=[START + o.get("day", 0) * day for o in offers],
+            earmark=np.array([req[o["earmark"]] if o.get("earmark") else -1 for o in offers], dtype=np.int64),
+            withdrawn=np.array([o.get("withdrawn", False) for o in offers], dtype=bool),
+        ),
+        hubs=Hubs(
+            codes=list(hub),
+            names=[f"Hub {c}" for c in hub],
+            iso3=["POL" for _ in hubs],
+            capacity_t=np.array([h["capacity"] for h in hubs], dtype=np.float64),
+        ),
+        routes=Routes(
+            donor=np.array([nat[d] for d, _, _ in routes], dtype=np.int64),
+            hub=np.array([hub[h] for _, h, _ in routes], dtype=np.int64),
+            lead_days=np.array([k for _, _, k in routes], dtype=np.int64),
+        ),
+        courses=Courses(
+            ids=[c["id"] for c in courses],
+            family=np.array([fam[c["family"]] for c in courses], dtype=np.int64),
+            host=["DEU" for _ in courses],
+            seats=np.array([c["seats"] for c in courses], dtype=np.float64),
+            start=[START + c.get("start_day", 0) * day for c in courses],
+            duration_weeks=np.array([c.get("weeks", 2) for c in courses], dtype=np.int64),
+        ),
     )
 
 

@@ -59,7 +59,7 @@ def test_hub_weeks_that_approved_plans_fill_are_skipped() -> None:
     assert unit_weeks(plan_optimal(free, time_limit=20, gap=1e-9)) == [1, 2]
     committed = np.zeros((1, free.horizon_weeks))
     committed[0, [1, 2]] = 10.0  # approved lines fill the hub in weeks 1 and 2
-    s = dataclasses.replace(free, hub_committed_t=committed)
+    s = dataclasses.replace(free, hubs=dataclasses.replace(free.hubs, committed_t=committed))
     plans = every_method(s)
     best = plans["optimal"]
     assert unit_weeks(best) == [3, 4]
@@ -81,7 +81,7 @@ def test_crews_that_approved_units_take_later_are_not_free_now() -> None:
     assert unit_weeks(plan_optimal(free, time_limit=20, gap=1e-9)) == [1, 1]
     taken = np.zeros((2, free.horizon_weeks))
     taken[1, 5:] = 2.0  # two approved fighters arrive in week 5 and take both existing crews
-    s = dataclasses.replace(free, family_committed_crews=taken)
+    s = dataclasses.replace(free, families=dataclasses.replace(free.families, committed_crews=taken))
     plans = every_method(s)
     best = plans["optimal"]
     # units arriving before week 6 would leave the approved ones without crews in week 5
@@ -101,14 +101,15 @@ def test_spare_graduates_of_approved_seats_serve_a_new_plan() -> None:
     assert plan_optimal(free, time_limit=20, gap=1e-9).alloc_quantity.sum() == 0  # no crews at all
     spare = np.zeros((2, free.horizon_weeks))
     spare[1, 4:] = -2.0  # approved seats graduate two crews in week 4 that approved units do not need
-    s = dataclasses.replace(free, family_committed_crews=spare)
+    s = dataclasses.replace(free, families=dataclasses.replace(free.families, committed_crews=spare))
     best = every_method(s)["optimal"]
     assert unit_weeks(best) == [4, 4]
 
 
 def test_committed_arrays_of_the_wrong_shape_are_refused() -> None:
-    s = dataclasses.replace(two_capabilities().build(), hub_committed_t=np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"hub_committed_t is \(2, 3\), not \(1, 10\) or empty"):
+    s = two_capabilities().build()
+    s.hubs.committed_t = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"hubs.committed_t is \(2, 3\), not \(1, 10\) or empty"):
         s.check_shapes()
 
 
@@ -119,13 +120,17 @@ def test_with_random_commitments_every_method_is_valid_and_optimal_matches_the_d
 ) -> None:
     s = random_scenario(seed, requirements=8, offers=16, horizon=8)
     rng = np.random.default_rng(seed)
-    hubs, families = len(s.hub_codes), len(s.family_codes)
+    hubs, families = len(s.hubs.codes), len(s.families.codes)
     tonnes = (
-        rng.uniform(0, 1, (hubs, s.horizon_weeks)) * s.hub_capacity_t[:, None] * (rng.random((hubs, 1)) < 0.7)
+        rng.uniform(0, 1, (hubs, s.horizon_weeks))
+        * s.hubs.capacity_t[:, None]
+        * (rng.random((hubs, 1)) < 0.7)
     )
     crews = np.cumsum(rng.integers(-1, 3, (families, s.horizon_weeks)), axis=1).astype(float)
     s = dataclasses.replace(
-        s, hub_committed_t=tonnes, family_committed_crews=crews * s.family_crew_per_unit[:, None]
+        s,
+        families=dataclasses.replace(s.families, committed_crews=crews * s.families.crew_per_unit[:, None]),
+        hubs=dataclasses.replace(s.hubs, committed_t=tonnes),
     )
     s.check_shapes()
     plans = every_method(s)
@@ -141,7 +146,9 @@ def test_the_scheduler_keeps_crews_for_approved_units_arriving_later() -> None:
     b.course("c1", "F16", 2, start=3, duration=3)
     taken = np.zeros((2, 10))
     taken[1, 5:] = 2.0
-    s = dataclasses.replace(b.build(), family_committed_crews=taken)
+    s = dataclasses.replace(
+        b.build(), families=dataclasses.replace(b.build().families, committed_crews=taken)
+    )
     plan = schedule_through_hubs(s, np.array([0]), np.array([0]), np.array([2.0]))
     assert check_plan(s, plan) == []
     assert unit_weeks(plan) == [6, 6]
@@ -152,7 +159,9 @@ def test_weightless_lines_pass_a_hub_week_that_approved_plans_overfill() -> None
     b.hub("RZE", 10.0).route("DEU", "RZE", 0)
     b.family("DRONE", "ISR").item("app", "DRONE", mass=0.0)  # software licences: no tonnage
     b.requirement("r1", "ISR", 3, priority=1, due=0).offer("o1", "DEU", "app", 3)
-    s = dataclasses.replace(b.build(), hub_committed_t=np.full((1, 4), 12.0))  # capacity since cut to 10
+    s = dataclasses.replace(
+        b.build(), hubs=dataclasses.replace(b.build().hubs, committed_t=np.full((1, 4), 12.0))
+    )  # capacity since cut to 10
     plans = every_method(s)
     assert unit_weeks(plans["optimal"]) == [0, 0, 0]
 
@@ -167,7 +176,7 @@ def test_crews_committed_beyond_the_existing_ones_are_kept_from_new_units() -> N
     assert unit_weeks(plan_optimal(free, time_limit=20, gap=1e-9)) == [3, 3]
     taken = np.zeros((2, free.horizon_weeks))
     taken[1, 3:] = 2.0
-    s = dataclasses.replace(free, family_committed_crews=taken)
+    s = dataclasses.replace(free, families=dataclasses.replace(free.families, committed_crews=taken))
     assert s.crews_committed()[1, 3] == 2.0  # capped by the seats ready by then, not by existing crews
     plans = every_method(s)
     assert all(plan.alloc_quantity.sum() == 0 for plan in plans.values())

@@ -28,17 +28,17 @@ def optimum(lp: model.LinearProgram) -> float:
 def compatible_lines(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every (offer, requirement) pair rules 1-4 allow, with quantities within both totals."""
     usable = model.usable_quantity(s)
-    left = s.requirement_quantity.astype(float).copy()
+    left = s.requirements.quantity.astype(float).copy()
     offers, requirements, quantities = [], [], []
-    for o in range(len(s.offer_ids)):
+    for o in range(len(s.offers.ids)):
         supply = usable[o]
-        family = s.item_family[s.offer_item[o]]
-        for r in range(len(s.requirement_ids)):
-            earmark = s.offer_earmark[o]
-            if supply <= 0 or not s.requirement_family_ok[r, family] or (earmark >= 0 and earmark != r):
+        family = s.items.family[s.offers.item[o]]
+        for r in range(len(s.requirements.ids)):
+            earmark = s.offers.earmark[o]
+            if supply <= 0 or not s.requirements.family_ok[r, family] or (earmark >= 0 and earmark != r):
                 continue
             q = min(supply, left[r])
-            if s.item_is_each[s.offer_item[o]]:
+            if s.items.is_each[s.offers.item[o]]:
                 q = float(np.floor(q))
             if q > 0:
                 offers.append(o)
@@ -65,19 +65,19 @@ def test_a_part_holds_exactly_its_capability() -> None:
     s = b.build()
     air = part_of(s, s.capability_codes.index("AIR"))
     ammo = part_of(s, s.capability_codes.index("AMMO"))
-    assert air.scenario.family_codes == ["F16"] and air.scenario.requirement_ids == ["air"]
-    assert air.scenario.offer_ids == ["o-air"]
-    assert ammo.scenario.offer_ids == ["o-ammo", "o-cross"]
+    assert air.scenario.families.codes == ["F16"] and air.scenario.requirements.ids == ["air"]
+    assert air.scenario.offers.ids == ["o-air"]
+    assert ammo.scenario.offers.ids == ["o-ammo", "o-cross"]
     # an offer earmarked for a requirement of another capability can serve nothing
-    assert ammo.scenario.offer_withdrawn.tolist() == [False, True]
-    assert ammo.scenario.offer_earmark.tolist() == [-1, -1]
+    assert ammo.scenario.offers.withdrawn.tolist() == [False, True]
+    assert ammo.scenario.offers.earmark.tolist() == [-1, -1]
     assert [p.code for p in split_by_capability(s)] == ["AIR", "AMMO"]
 
 
 def test_relaxed_hubs_keep_each_offers_earliest_arrival() -> None:
     s = two_capabilities().build()
     relaxed = relax_hubs(s)
-    assert relaxed.hub_codes == ["ANY"] and np.isinf(relaxed.hub_capacity_t[0])
+    assert relaxed.hubs.codes == ["ANY"] and np.isinf(relaxed.hubs.capacity_t[0])
     np.testing.assert_array_equal(model.earliest_weeks(relaxed)[:, 0], model.earliest_weeks(s).min(axis=1))
 
 
@@ -96,9 +96,9 @@ def test_scheduled_lines_always_make_a_valid_plan(s: Scenario) -> None:
     offers, requirements, quantities = compatible_lines(s)
     plan = schedule_through_hubs(s, offers, requirements, quantities)
     assert check_plan(s, plan) == []
-    shipped = np.zeros(len(s.offer_ids))
+    shipped = np.zeros(len(s.offers.ids))
     np.add.at(shipped, plan.alloc_offer, plan.alloc_quantity)
-    offered = np.zeros(len(s.offer_ids))
+    offered = np.zeros(len(s.offers.ids))
     np.add.at(offered, offers, quantities)
     assert np.all(shipped <= offered + 1e-9)
 
@@ -129,8 +129,8 @@ def test_crew_frontier_counts_courses_from_their_ready_week() -> None:
 def test_fingerprint_follows_the_data() -> None:
     s = two_capabilities().build()
     assert fingerprint(s) == fingerprint(two_capabilities().build())
-    changed = dataclasses.replace(s, offer_quantity=s.offer_quantity.copy())
-    changed.offer_quantity[1] = 40.0
+    changed = dataclasses.replace(s, offers=dataclasses.replace(s.offers, quantity=s.offers.quantity.copy()))
+    changed.offers.quantity[1] = 40.0
     before = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(s))]
     after = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(changed))]
     assert before[0] == after[0]  # AIR did not change
@@ -140,9 +140,9 @@ def test_fingerprint_follows_the_data() -> None:
 def test_a_warm_re_plan_keeps_the_capabilities_that_did_not_change() -> None:
     s = random_scenario(3, requirements=14, offers=30, horizon=10)
     first = plan_optimal(s, time_limit=20, gap=1e-6)
-    changed = dataclasses.replace(s, offer_quantity=s.offer_quantity.copy())
-    ammo = next(o for o in range(len(s.offer_ids)) if s.item_codes[s.offer_item[o]] == "s155")
-    changed.offer_quantity[ammo] /= 2
+    changed = dataclasses.replace(s, offers=dataclasses.replace(s.offers, quantity=s.offers.quantity.copy()))
+    ammo = next(o for o in range(len(s.offers.ids)) if s.items.codes[s.offers.item[o]] == "s155")
+    changed.offers.quantity[ammo] /= 2
     again = plan_optimal(changed, time_limit=20, gap=1e-6, warm_start=first)
     cold = plan_optimal(changed, time_limit=20, gap=1e-6)
     status = {p["capability"]: p["status"] for p in again.metrics["parts"]}  # type: ignore[union-attr]

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from nsatu.planner.check import Violation, check_plan, check_plan_files
+from nsatu.planner.io import ScenarioError, write_scenario
 from nsatu.planner.metrics import compute_metrics, objective_of
 from nsatu.planner.plan import Plan, read_plan, write_plan
-from nsatu.planner.scenario import Scenario, ScenarioError, write_scenario
+from nsatu.planner.scenario import Scenario
 from tests.planner.builders_optimal import ScenarioBuilder
 from tests.planner.strategies import make_scenario
 
@@ -121,9 +122,9 @@ def test_checker_catches_each_rule(
 ) -> None:
     s = tiny()
     if rule == 2:
-        s.requirement_quantity[1] = 3.5  # so 3.5001 exceeds the requirement
+        s.requirements.quantity[1] = 3.5  # so 3.5001 exceeds the requirement
     if rule == 6:
-        s.hub_capacity_t[0] = 1.5  # 1.75 t in week 0 exceeds it
+        s.hubs.capacity_t[0] = 1.5  # 1.75 t in week 0 exceeds it
     found = check_plan(s, plan_of(lines, seats))
     assert rule in {v.rule for v in found}, found
     assert all(isinstance(v, Violation) and v.message for v in found)
@@ -132,7 +133,7 @@ def test_checker_catches_each_rule(
 def test_checker_tolerances() -> None:
     s = tiny()
     assert check_plan(s, plan_of([(0, 0, 0, 1 + 1e-10, 1)])) == []  # within 1e-9 of whole
-    s.hub_capacity_t[0] = 1.0 - 5e-7  # 1 t within 1e-6 of the capacity
+    s.hubs.capacity_t[0] = 1.0 - 5e-7  # 1 t within 1e-6 of the capacity
     assert check_plan(s, plan_of([(0, 0, 0, 1, 1)])) == []
 
 

@@ -55,10 +55,8 @@ def test_identical_offers_and_requirements_are_merged() -> None:
     s = random_scenario(4, offers=20)
     doubled = random_scenario(4, offers=20)
     # the same offers twice over (new ids) make no new class
-    for name in ("offer_donor", "offer_item", "offer_quantity", "offer_earmark", "offer_withdrawn"):
-        setattr(doubled, name, np.concatenate([getattr(s, name), getattr(s, name)]))
-    doubled.offer_ids = s.offer_ids + [f"{o}b" for o in s.offer_ids]
-    doubled.offer_available_from = s.offer_available_from * 2
+    doubled.offers = s.offers.take(np.concatenate([np.arange(len(s.offers))] * 2))
+    doubled.offers.ids = s.offers.ids + [f"{o}b" for o in s.offers.ids]
     a, b = model.reduce_scenario(s), model.reduce_scenario(doubled)
     assert a.class_quantity.shape == b.class_quantity.shape
     assert np.allclose(2 * a.class_quantity, b.class_quantity)

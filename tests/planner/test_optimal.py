@@ -161,7 +161,7 @@ def test_broken_scenario_gives_an_error_status_not_an_exception() -> None:
     b.requirement("r1", "AIR", 2)
     b.offer("o1", "DEU", "f16", 2)
     s = b.build()
-    s.requirement_family_ok = np.zeros((3, 7), bool)  # inconsistent shapes
+    s.requirements.family_ok = np.zeros((3, 7), bool)  # inconsistent shapes
     plan = plan_optimal(s)
     assert plan.status == "error"
     assert "failed" in plan.message
@@ -197,7 +197,7 @@ def test_late_value_halves_every_half_life() -> None:
 def test_warm_start_from_a_plan_made_invalid_by_a_changed_offer() -> None:
     s = mirage(7.0)
     first = solved(s)
-    s.offer_quantity[1] = 2.0  # fewer Mirages than the first plan uses
+    s.offers.quantity[1] = 2.0  # fewer Mirages than the first plan uses
     again = plan_optimal(s, time_limit=20, gap=1e-9, warm_start=first)
     assert_valid(s, again)
     assert objective_of(s, again) == pytest.approx(6.4)  # two Mirages (3.2) do not pay for 7

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario, write_scenario
+from nsatu.planner.io import ScenarioError, read_scenario, write_scenario
+from nsatu.planner.scenario import Scenario
 from nsatu.planner.synth import generate
 from tests.planner.strategies import scenarios
 
@@ -48,13 +49,13 @@ def fractional_each_cells(s: Scenario) -> set[tuple[str, int, str]]:
     """
     cells = {
         ("offers.csv", i + 2, "quantity")
-        for i in range(len(s.offer_ids))
-        if s.item_is_each[s.offer_item[i]] and not float(s.offer_quantity[i]).is_integer()
+        for i in range(len(s.offers.ids))
+        if s.items.is_each[s.offers.item[i]] and not float(s.offers.quantity[i]).is_integer()
     }
-    for r in range(len(s.requirement_ids)):
-        serving = s.requirement_family_ok[r][s.item_family]
-        each = serving.any() and s.item_is_each[serving].all()
-        if each and not float(s.requirement_quantity[r]).is_integer():
+    for r in range(len(s.requirements.ids)):
+        serving = s.requirements.family_ok[r][s.items.family]
+        each = serving.any() and s.items.is_each[serving].all()
+        if each and not float(s.requirements.quantity[r]).is_integer():
             cells.add(("requirements.csv", r + 2, "quantity"))
     return cells
 
@@ -75,25 +76,30 @@ def test_write_read_write_is_identical(scenario: Scenario) -> None:
         back = read_scenario(first)
         write_scenario(back, second)
         assert folder_bytes(first) == folder_bytes(second)
-        assert back.offer_ids == scenario.offer_ids
-        assert np.allclose(back.offer_quantity, scenario.offer_quantity)
-        assert np.array_equal(back.requirement_family_ok, scenario.requirement_family_ok)
+        assert back.offers.ids == scenario.offers.ids
+        assert np.allclose(back.offers.quantity, scenario.offers.quantity)
+        assert np.array_equal(back.requirements.family_ok, scenario.requirements.family_ok)
 
 
 @FUZZ
 @given(scenarios())
 def test_whole_each_quantities_always_read(scenario: Scenario) -> None:
     """Rounding every `each` quantity up makes any generated scenario readable."""
-    each = scenario.item_is_each[scenario.offer_item]
+    each = scenario.items.is_each[scenario.offers.item]
     s = dataclasses.replace(
         scenario,
-        offer_quantity=np.where(each, np.ceil(scenario.offer_quantity), scenario.offer_quantity),
-        requirement_quantity=np.ceil(scenario.requirement_quantity),
+        requirements=dataclasses.replace(
+            scenario.requirements, quantity=np.ceil(scenario.requirements.quantity)
+        ),
+        offers=dataclasses.replace(
+            scenario.offers,
+            quantity=np.where(each, np.ceil(scenario.offers.quantity), scenario.offers.quantity),
+        ),
     )
     with tempfile.TemporaryDirectory() as tmp:
         write_scenario(s, Path(tmp) / "a")
         back = read_scenario(Path(tmp) / "a")
-        assert np.array_equal(back.offer_quantity, s.offer_quantity)
+        assert np.array_equal(back.offers.quantity, s.offers.quantity)
 
 
 _VALID: dict[str, bytes] = {}

@@ -11,13 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from nsatu.planner.scenario import (
-    CellError,
-    ScenarioError,
-    read_scenario,
-    workbook_archive_errors,
-    write_scenario,
-)
+from nsatu.planner.io import CellError, ScenarioError, read_scenario, workbook_archive_errors, write_scenario
 from nsatu.planner.synth import generate
 
 BASE: dict[str, str] = {
@@ -68,15 +62,15 @@ def located(errors: list[CellError]) -> set[tuple[str, int, str]]:
 
 def test_valid_folder_reads(tmp_path: Path) -> None:
     s = read_scenario(write_folder(tmp_path / "s", BASE))
-    assert s.nation_codes == ["UKR", "POL", "DEU"]
-    assert s.nation_names[0] == "Україна"
+    assert s.nations.codes == ["UKR", "POL", "DEU"]
+    assert s.nations.names[0] == "Україна"
     assert s.capability_codes == ["ammo", "armour"]
-    assert s.family_cost.tolist() == [6.0, 4.0, 4.0]
-    assert s.family_cost_given.tolist() == [True, False, False]
-    assert s.item_is_each.tolist() == [True, True, False]
-    assert s.offer_earmark.tolist() == [-1, 0, -1]
-    assert s.offer_withdrawn.tolist() == [False, False, True]
-    assert s.requirement_family_ok.tolist() == [[True, True, False], [False, False, True]]
+    assert s.families.cost.tolist() == [6.0, 4.0, 4.0]
+    assert s.families.cost_given.tolist() == [True, False, False]
+    assert s.items.is_each.tolist() == [True, True, False]
+    assert s.offers.earmark.tolist() == [-1, 0, -1]
+    assert s.offers.withdrawn.tolist() == [False, False, True]
+    assert s.requirements.family_ok.tolist() == [[True, True, False], [False, False, True]]
     assert s.requirement_due_week.tolist() == [4, 8]
     assert s.course_ready_week.tolist() == [4]
 
@@ -189,10 +183,10 @@ def test_bom_crlf_and_cyrillic(tmp_path: Path) -> None:
     )
     folder = write_folder(tmp_path / "s", {"scenario.toml": BASE["scenario.toml"]}, raw=raw)
     s = read_scenario(folder)
-    assert s.nation_names == ["Україна", "Польща", "Німеччина"]
-    assert s.nation_nato.tolist() == [False, True, True]
-    assert s.nation_eu.tolist() == [False, True, False]
-    assert s.offer_ids == ["O1", "O2", "O3"]
+    assert s.nations.names == ["Україна", "Польща", "Німеччина"]
+    assert s.nations.nato.tolist() == [False, True, True]
+    assert s.nations.eu.tolist() == [False, True, False]
+    assert s.offers.ids == ["O1", "O2", "O3"]
 
 
 def test_unknown_extra_files_are_ignored_and_extra_columns_kept(tmp_path: Path) -> None:
@@ -214,8 +208,8 @@ def test_optional_columns_may_be_left_out(tmp_path: Path) -> None:
         "id,donor,item_type,quantity,available_from\nO1,DEU,LEO2A4,4,2025-01-06\nO2,POL,T72M,6,2025-01-13\n"
     )
     s = read_scenario(write_folder(tmp_path / "s", files))
-    assert s.offer_earmark.tolist() == [-1, -1]
-    assert s.offer_withdrawn.tolist() == [False, False]
+    assert s.offers.earmark.tolist() == [-1, -1]
+    assert s.offers.withdrawn.tolist() == [False, False]
 
 
 EXTENSIONS = {
@@ -379,7 +373,7 @@ def test_workbook_integer_ids_become_text(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     book["offers"]["A2"] = 12.0  # an id typed as a number by Excel
     book.save(path)
-    assert read_scenario(path).offer_ids[0] == "12"
+    assert read_scenario(path).offers.ids[0] == "12"
 
 
 def test_workbook_unknown_and_missing_sheets(tmp_path: Path) -> None:
@@ -488,7 +482,7 @@ def test_fractional_quantities_of_real_units_read(tmp_path: Path) -> None:
     files["offers.csv"] = files["offers.csv"].replace("SHELL,2000,", "SHELL,2000.5,")
     files["requirements.csv"] = files["requirements.csv"].replace("ammo,5000,", "ammo,5000.25,")
     s = read_scenario(write_folder(tmp_path / "s", files))
-    assert s.offer_quantity[2] == 2000.5 and s.requirement_quantity[1] == 5000.25
+    assert s.offers.quantity[2] == 2000.5 and s.requirements.quantity[1] == 5000.25
 
 
 def test_a_requirement_is_each_only_when_every_item_type_that_can_serve_it_is(tmp_path: Path) -> None:
@@ -528,7 +522,7 @@ def _with_platform_status(files: dict[str, str], first: str, third: str = "") ->
 def test_an_allocated_offer_reads_as_an_offered_one_and_round_trips(tmp_path: Path) -> None:
     s = read_scenario(write_folder(tmp_path / "s", _with_platform_status(BASE, "Allocated")))
     # FORMAT.md's meaning does not change through an extra column: O1 is offered, O3 withdrawn
-    assert s.offer_withdrawn.tolist() == [False, False, True]
+    assert s.offers.withdrawn.tolist() == [False, False, True]
     assert [row["platform_status"] for row in s.extra_columns["offers"]] == ["allocated", "", ""]
     write_scenario(s, tmp_path / "out")
     lines = (tmp_path / "out" / "offers.csv").read_text().splitlines()

@@ -67,8 +67,8 @@ def test_a_sole_source_leaves_its_capability_uncovered(method: str) -> None:
 def test_without_donor_withdraws_only_that_donors_offers() -> None:
     s = two_capabilities()
     reduced = without_donor(s, "FRA")
-    assert reduced.offer_withdrawn.tolist() == [False, True, False]
-    assert s.offer_withdrawn.tolist() == [False, False, False]  # the original is untouched
+    assert reduced.offers.withdrawn.tolist() == [False, True, False]
+    assert s.offers.withdrawn.tolist() == [False, False, False]  # the original is untouched
 
 
 def test_results_round_trip_through_json() -> None:
@@ -93,7 +93,7 @@ def test_a_delay_pushes_arrivals_and_past_the_horizon_loses_the_line() -> None:
     base = run_method(s, "greedy")
     assert set(base.alloc_week.tolist()) == {1}  # available week 0 + 7 days
     pushed, late, lost = delayed_plan(s, base, np.array([14, 0, 0]))  # DEU's route: 2 more weeks
-    deu = s.offer_donor[pushed.alloc_offer] == s.nation_index["DEU"]
+    deu = s.offers.donor[pushed.alloc_offer] == s.nations.index["DEU"]
     assert pushed.alloc_week[deu].tolist() == [3] and set(pushed.alloc_week[~deu].tolist()) == {1}
     assert late == 1 and lost == 0
     pushed, late, lost = delayed_plan(s, base, np.array([100, 0, 0]))  # past the 10-week horizon
@@ -142,9 +142,9 @@ def test_robust_mode_spreads_a_requirement_over_two_donors() -> None:
 def test_split_items_keep_offers_and_families() -> None:
     s = two_capabilities()
     split, donor = split_items_by_donor(s)
-    assert split.item_codes == ["pat@DEU", "m777@FRA", "m777@POL"]
-    assert [s.nation_codes[d] for d in donor] == ["DEU", "FRA", "POL"]
-    assert split.item_family[split.offer_item].tolist() == s.item_family[s.offer_item].tolist()
+    assert split.items.codes == ["pat@DEU", "m777@FRA", "m777@POL"]
+    assert [s.nations.codes[d] for d in donor] == ["DEU", "FRA", "POL"]
+    assert split.items.family[split.offers.item].tolist() == s.items.family[s.offers.item].tolist()
 
 
 @pytest.mark.parametrize("seed", [1, 4])

@@ -12,8 +12,8 @@ import typer
 from typer.testing import CliRunner
 
 from nsatu.commands.plan import register
+from nsatu.planner.io import read_scenario, write_scenario
 from nsatu.planner.methods import run_method
-from nsatu.planner.scenario import read_scenario, write_scenario
 from nsatu.planner.synth import SCALES, generate
 from tests.planner.strategies import make_scenario
 
@@ -22,18 +22,18 @@ from tests.planner.strategies import make_scenario
 def test_synth_sizes_and_shape(scale: str) -> None:
     s = generate(scale, 1)
     spec = SCALES[scale]
-    assert (len(s.requirement_ids), len(s.offer_ids), s.horizon_weeks) == (
+    assert (len(s.requirements.ids), len(s.offers.ids), s.horizon_weeks) == (
         spec.requirements,
         spec.offers,
         spec.weeks,
     )
     assert 15 <= len(s.capability_codes) <= 20
-    assert 0.3 <= float(s.family_in_service.mean()) <= 0.5
-    rounds = np.array([u == "rounds" for u in s.item_unit])
-    assert rounds.any() and (s.family_crew_per_unit[s.item_family[rounds]] == 0).all()
-    assert s.offer_withdrawn.any() and (s.offer_earmark >= 0).any()
-    assert s.family_cost_given.any() and len(s.course_ids) > 0
-    assert {"RZE", "CND", "KSC"} <= set(s.hub_codes)
+    assert 0.3 <= float(s.families.in_service.mean()) <= 0.5
+    rounds = np.array([u == "rounds" for u in s.items.unit])
+    assert rounds.any() and (s.families.crew_per_unit[s.items.family[rounds]] == 0).all()
+    assert s.offers.withdrawn.any() and (s.offers.earmark >= 0).any()
+    assert s.families.cost_given.any() and len(s.courses.ids) > 0
+    assert {"RZE", "CND", "KSC"} <= set(s.hubs.codes)
 
 
 def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
@@ -42,12 +42,12 @@ def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
     for path in (tmp_path / "a").iterdir():
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
     read_scenario(tmp_path / "a")  # passes every reader check
-    assert generate("small", 6).offer_quantity.tolist() != generate("small", 5).offer_quantity.tolist()
+    assert generate("small", 6).offers.quantity.tolist() != generate("small", 5).offers.quantity.tolist()
 
 
 def test_xl_scale_size() -> None:
     s = generate("xl", 1)
-    assert (len(s.requirement_ids), len(s.offer_ids)) == (5000, 30000)
+    assert (len(s.requirements.ids), len(s.offers.ids)) == (5000, 30000)
 
 
 def test_status_quo_introduces_many_families() -> None:

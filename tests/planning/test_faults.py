@@ -28,7 +28,7 @@ import pytest
 from nsatu.core.actors import CLI
 from nsatu.core.ledger import verify_ledger
 from nsatu.offers.models import Offer
-from nsatu.planner.scenario import write_scenario
+from nsatu.planner.io import write_scenario
 from nsatu.planner.synth import generate
 from nsatu.planning.adapters import import_scenario
 from nsatu.planning.models import PlanRun, RunStatus
@@ -255,7 +255,7 @@ def test_web_server_killed_mid_import_confirm_keeps_all_or_nothing(tmp_path: Pat
         server.wait(10)
     wait_for(lambda: not import_transaction_open(sqlite_path), 30, "the killed transaction to end")
     offers, requirements = Offer.objects.count(), Requirement.objects.count()
-    assert (offers, requirements) in {(0, 0), (len(scenario.offer_ids), len(scenario.requirement_ids))}, (
+    assert (offers, requirements) in {(0, 0), (len(scenario.offers.ids), len(scenario.requirements.ids))}, (
         offers,
         requirements,
     )

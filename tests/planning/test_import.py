@@ -22,7 +22,7 @@ from nsatu.core.services import update_record
 from nsatu.logistics.models import Route
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
-from nsatu.planner.scenario import TABLE_COLUMNS, ScenarioError, read_scenario, write_scenario
+from nsatu.planner.io import TABLE_COLUMNS, ScenarioError, read_scenario, write_scenario
 from nsatu.planner.synth import generate
 from nsatu.planning.adapters import import_scenario, scenario_from_db
 
@@ -43,8 +43,8 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
 def test_import_then_reimport_changes_nothing(small_folder: Path) -> None:
     scenario = read_scenario(small_folder)
     first = import_scenario(scenario, actor=CLI)
-    assert first.created["offers"] == len(scenario.offer_ids)
-    assert first.created["requirements"] == len(scenario.requirement_ids)
+    assert first.created["offers"] == len(scenario.offers.ids)
+    assert first.created["requirements"] == len(scenario.requirements.ids)
     events = Event.objects.count()
     second = import_scenario(read_scenario(small_folder), actor=CLI)
     assert second.changed_rows == 0
@@ -57,7 +57,7 @@ def test_every_imported_row_writes_its_event(small_folder: Path) -> None:
     report = import_scenario(scenario, actor=CLI)
     assert Event.objects.filter(action="create").count() >= sum(report.created.values())
     assert Event.objects.filter(object_type="offers.offer", action="create").count() == len(
-        scenario.offer_ids
+        scenario.offers.ids
     )
 
 
@@ -123,7 +123,7 @@ def test_cli_export_writes_a_folder_and_a_workbook(small_folder: Path, tmp_path:
     folder, book = tmp_path / "out", tmp_path / "out.xlsx"
     assert runner.invoke(app, ["scenario", "export", str(folder)]).exit_code == 0
     assert runner.invoke(app, ["scenario", "export", str(book), "--xlsx"]).exit_code == 0
-    assert read_scenario(book).offer_ids == read_scenario(folder).offer_ids
+    assert read_scenario(book).offers.ids == read_scenario(folder).offers.ids
 
 
 def test_demo_scenario_loads(db: Any) -> None:
@@ -248,9 +248,9 @@ def test_an_allocated_offer_exports_offered_and_comes_back_allocated(
     assert rows[offer.code]["status"] == "offered" and rows[offer.code]["platform_status"] == "allocated"
     assert {r["platform_status"] for code, r in rows.items() if code != offer.code} == {""}
     # FORMAT.md's reading: an ordinary offer to any outside tool and to `nsatu plan check` ...
-    assert not read_scenario(out).offer_withdrawn[read_scenario(out).offer_index[offer.code]]
+    assert not read_scenario(out).offers.withdrawn[read_scenario(out).offers.index[offer.code]]
     # ... while a new plan from the database does not see it
-    assert offer.code not in scenario_from_db().offer_index
+    assert offer.code not in scenario_from_db().offers.index
     call_command("flush", interactive=False, verbosity=0)
     import_scenario(read_scenario(out), actor=CLI)
     assert Offer.objects.get(code=offer.code).status == OfferStatus.ALLOCATED
@@ -274,7 +274,7 @@ def test_an_allocated_offer_exports_offered_and_comes_back_allocated(
 def test_a_fractional_each_offer_is_refused_with_its_cell(small_folder: Path) -> None:
     scenario = read_scenario(small_folder)
     row = int(
-        next(i for i in range(len(scenario.offer_ids)) if scenario.item_is_each[scenario.offer_item[i]])
+        next(i for i in range(len(scenario.offers.ids)) if scenario.items.is_each[scenario.offers.item[i]])
     )
     offers = small_folder / "offers.csv"
     lines = offers.read_text(encoding="utf-8").splitlines()

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from nsatu.offers.models import Offer
-from nsatu.planner.scenario import read_scenario, write_scenario
+from nsatu.planner.io import read_scenario, write_scenario
 from nsatu.planner.synth import generate
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_template_has_every_sheet_an_example_and_notes(world: Any, tmp_path: Pat
         "courses",
     ]:
         assert sheet in book.sheetnames, sheet
-    assert read_scenario(path).offer_ids == ["O-POL-001"]
+    assert read_scenario(path).offers.ids == ["O-POL-001"]
 
 
 def test_upload_preview_then_confirm(world: Any, tmp_path: Path) -> None:
@@ -57,11 +57,11 @@ def test_upload_preview_then_confirm(world: Any, tmp_path: Path) -> None:
     content = workbook_bytes(tmp_path)
     preview = client.post("/plans/import/", {"file": SimpleUploadedFile("s.xlsx", content)}).content.decode()
     assert "What the import will do" in preview
-    assert not Offer.objects.filter(code__in=read_scenario(tmp_path / "scenario.xlsx").offer_ids).exists()
+    assert not Offer.objects.filter(code__in=read_scenario(tmp_path / "scenario.xlsx").offers.ids).exists()
     token = client.session["scenario_upload"]["token"]
     done = client.post("/plans/import/", {"confirm": token})
     assert done.status_code == 302
-    assert Offer.objects.filter(code__in=read_scenario(tmp_path / "scenario.xlsx").offer_ids).count() > 0
+    assert Offer.objects.filter(code__in=read_scenario(tmp_path / "scenario.xlsx").offers.ids).count() > 0
 
 
 def test_upload_with_errors_shows_sheet_row_column(world: Any, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from nsatu.cli import app
 from nsatu.core.ledger import verify_ledger
 from nsatu.offers.models import Offer
-from nsatu.planner.scenario import read_scenario, write_scenario
+from nsatu.planner.io import read_scenario, write_scenario
 from nsatu.planner.synth import generate
 from nsatu.planning.adapters import scenario_from_db
 from tests.planning.test_import import folder_bytes
@@ -64,5 +64,5 @@ def test_a_coordinator_uploads_a_libreoffice_workbook_in_the_browser(world: Any)
     assert "What the import will do" in preview and "nothing was imported" not in preview
     done = client.post("/plans/import/", {"confirm": client.session["scenario_upload"]["token"]})
     assert done.status_code == 302
-    offers = read_scenario(OFFICE / "small.xlsx").offer_ids
+    offers = read_scenario(OFFICE / "small.xlsx").offers.ids
     assert Offer.objects.filter(code__in=offers).count() == len(offers)

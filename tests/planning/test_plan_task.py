@@ -51,7 +51,11 @@ def test_run_stores_a_valid_plan_beside_the_baselines(
     )
     # the stored lines, read back through the adapter, are a valid plan of the same scenario
     scenario = scenario_from_db()
-    index_offer, index_req, index_hub = scenario.offer_index, scenario.requirement_index, scenario.hub_index
+    index_offer, index_req, index_hub = (
+        scenario.offers.index,
+        scenario.requirements.index,
+        scenario.hubs.index,
+    )
     plan = Plan(
         method=method,
         status="feasible",
@@ -74,9 +78,9 @@ def test_run_stores_a_valid_plan_beside_the_baselines(
 
 
 def _seats(run: PlanRun, scenario: Any) -> Any:
-    seats = np.zeros(len(scenario.course_ids))
+    seats = np.zeros(len(scenario.courses.ids))
     for use in run.seat_uses.select_related("course"):
-        seats[scenario.course_index[use.course.code]] = use.seats_used
+        seats[scenario.courses.index[use.course.code]] = use.seats_used
     return seats
 
 

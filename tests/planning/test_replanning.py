@@ -24,8 +24,9 @@ from nsatu.needs.services import cancel_requirement, create_requirement, update_
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.offers.services import create_offer, update_offer, withdraw_offer
 from nsatu.planner.check import check_plan
+from nsatu.planner.io import ScenarioError, read_scenario, write_scenario
 from nsatu.planner.plan import Plan
-from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario, write_scenario
+from nsatu.planner.scenario import Scenario
 from nsatu.planning.adapters import import_scenario, scenario_from_db
 from nsatu.planning.models import Allocation, PlanRun, RunStatus, SeatUse, committed_by_code
 from nsatu.planning.services import PlanningError, approve_plan_run
@@ -125,8 +126,8 @@ def new_offer(code: str, quantity: float, earmark: Requirement | None = None) ->
 def quantities(s: Scenario) -> tuple[dict[str, float], dict[str, float]]:
     """(offer id -> quantity, requirement id -> quantity) of a scenario."""
     return (
-        dict(zip(s.offer_ids, s.offer_quantity.tolist(), strict=True)),
-        dict(zip(s.requirement_ids, s.requirement_quantity.tolist(), strict=True)),
+        dict(zip(s.offers.ids, s.offers.quantity.tolist(), strict=True)),
+        dict(zip(s.requirements.ids, s.requirements.quantity.tolist(), strict=True)),
     )
 
 
@@ -247,9 +248,9 @@ def test_offers_earmarked_for_a_requirement_no_longer_planned_are_left_out(tiny:
     approve_plan_run(hand_run(("O1", "R1", 4)), actor=CLI)
     cancel_requirement(r2, actor=CLI)
     s = scenario_from_db()
-    assert s.requirement_ids == ["R3"]
-    assert s.offer_ids == ["E3", "O1"]  # E1's requirement is served, E2's cancelled
-    assert s.offer_earmark.tolist() == [0, -1]
+    assert s.requirements.ids == ["R3"]
+    assert s.offers.ids == ["E3", "O1"]  # E1's requirement is served, E2's cancelled
+    assert s.offers.earmark.tolist() == [0, -1]
 
 
 def test_the_export_shows_the_records_and_every_approved_line_checks_against_it(
@@ -264,7 +265,7 @@ def test_the_export_shows_the_records_and_every_approved_line_checks_against_it(
     assert offers[1] == "O1,POL,SHELL,8,2027-01-04,,offered,public,,allocated"  # the stored quantity
     assert (out / "requirements.csv").read_text(encoding="utf-8").count("\nR1,ammo,4,1,") == 1
     exported = read_scenario(out)
-    assert not exported.offer_withdrawn.any()  # FORMAT.md's reading: O1 is an offered offer
+    assert not exported.offers.withdrawn.any()  # FORMAT.md's reading: O1 is an offered offer
     # every line the approved runs committed, together, is a valid plan of the exported scenario
     approved = Allocation.objects.filter(run__approved_at__isnull=False).select_related(
         "offer", "requirement", "hub"
@@ -272,9 +273,9 @@ def test_the_export_shows_the_records_and_every_approved_line_checks_against_it(
     plan = Plan(
         method="approved",
         status="feasible",
-        alloc_offer=np.array([exported.offer_index[a.offer.code] for a in approved]),
-        alloc_requirement=np.array([exported.requirement_index[a.requirement.code] for a in approved]),
-        alloc_hub=np.array([exported.hub_index[a.hub.code] for a in approved]),
+        alloc_offer=np.array([exported.offers.index[a.offer.code] for a in approved]),
+        alloc_requirement=np.array([exported.requirements.index[a.requirement.code] for a in approved]),
+        alloc_hub=np.array([exported.hubs.index[a.hub.code] for a in approved]),
         alloc_quantity=np.array([a.quantity for a in approved]),
         alloc_week=np.array([a.arrival_week for a in approved]),
     )
@@ -348,7 +349,7 @@ def all_approved_lines_as_one_plan(s: Scenario) -> Plan:
             "offer__code", "requirement__code", "hub__code", "quantity", "arrival_week"
         )
     )
-    o, r, h = s.offer_index, s.requirement_index, {c: i for i, c in enumerate(s.hub_codes)}
+    o, r, h = s.offers.index, s.requirements.index, {c: i for i, c in enumerate(s.hubs.codes)}
     return Plan(
         method="approved",
         status="feasible",
@@ -370,7 +371,7 @@ def test_the_next_plan_leaves_the_hub_weeks_an_approved_plan_fills(tiny: None, m
     approve_plan_run(first, actor=CLI)
     weeks = sorted(first.allocations.values_list("arrival_week", flat=True).distinct())
     s = scenario_from_db()
-    assert s.hub_committed_t[0, weeks].tolist() == pytest.approx([0.1] * len(weeks))
+    assert s.hubs.committed_t[0, weeks].tolist() == pytest.approx([0.1] * len(weeks))
     new_requirement("R2", 4, priority=1)
     second = planned(method)
     assert not set(second.allocations.values_list("arrival_week", flat=True)) & set(weeks)
@@ -399,8 +400,8 @@ def test_the_next_plan_does_not_count_seats_and_crews_an_approved_plan_took(tmp_
     assert lines_of(first) == [("O1", "R1", 2)]
     approve_plan_run(first, actor=CLI)
     s = scenario_from_db()
-    assert s.course_seats.tolist() == [0.0]  # both seats train the crews of the approved jets
-    assert s.family_committed_crews[0].tolist() == [0, 0] + [0] * (s.horizon_weeks - 2)
+    assert s.courses.seats.tolist() == [0.0]  # both seats train the crews of the approved jets
+    assert s.families.committed_crews[0].tolist() == [0, 0] + [0] * (s.horizon_weeks - 2)
     new_requirement("R2", 2, priority=1)
     # Two jets are still offered, but nobody is left to fly them.
     assert lines_of(planned("optimal")) == []
@@ -440,5 +441,5 @@ def test_seats_that_runs_approved_from_the_same_state_both_counted_on_graduate_o
         approve_plan_run(run, actor=CLI)
     s = scenario_from_db()
     # two jets need two crews from week 2; C1 graduates two then, not four
-    assert s.family_committed_crews[0, :4].tolist() == [0, 0, 0, 0]
-    assert s.course_seats.tolist() == [0.0]
+    assert s.families.committed_crews[0, :4].tolist() == [0, 0, 0, 0]
+    assert s.courses.seats.tolist() == [0.0]

@@ -37,7 +37,9 @@ def scenario_with_users(db: Any) -> dict[str, Any]:
     scenario = generate("small", 6)
     import_scenario(scenario, actor=CLI)
     donor = next(
-        c for c in scenario.nation_codes if c not in ("UKR",) and Offer.objects.filter(donor__iso3=c).exists()
+        c
+        for c in scenario.nations.codes
+        if c not in ("UKR",) and Offer.objects.filter(donor__iso3=c).exists()
     )
     users = {
         "donor": create_user(

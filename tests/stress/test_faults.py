@@ -75,10 +75,13 @@ def worker(tmp_path: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
 def import_few_donors(donors: int) -> list[str]:
     """The small synthetic scenario with only its ``donors`` largest donors' offers live."""
     s = generate("small", 4)
-    counts = collections.Counter(s.nation_codes[int(d)] for d in s.offer_donor)
+    counts = collections.Counter(s.nations.codes[int(d)] for d in s.offers.donor)
     keep = sorted(code for code, _ in counts.most_common(donors))
-    live = np.isin(s.offer_donor, [s.nation_index[c] for c in keep])
-    import_scenario(dataclasses.replace(s, offer_withdrawn=s.offer_withdrawn | ~live), actor=CLI)
+    live = np.isin(s.offers.donor, [s.nations.index[c] for c in keep])
+    import_scenario(
+        dataclasses.replace(s, offers=dataclasses.replace(s.offers, withdrawn=s.offers.withdrawn | ~live)),
+        actor=CLI,
+    )
     return keep
 
 

@@ -15,8 +15,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from typer.core import TyperGroup
 
+from nsatu.planner.io import ScenarioError
 from nsatu.planner.progress import ProgressEvent
-from nsatu.planner.scenario import Scenario, ScenarioError
+from nsatu.planner.scenario import Scenario
 
 
 class DefaultRunGroup(TyperGroup):
@@ -39,7 +40,7 @@ def _consoles() -> tuple[Console, Console]:
 
 
 def _read(path: Path) -> Scenario:
-    from nsatu.planner.scenario import read_scenario
+    from nsatu.planner.io import read_scenario
 
     try:
         return read_scenario(path)
@@ -142,7 +143,7 @@ def register(app: typer.Typer) -> None:
 
         console, _ = _consoles()
         s = _read(scenario)
-        table = Table(title=f"{scenario}: {len(s.requirement_ids)} requirements, {len(s.offer_ids)} offers")
+        table = Table(title=f"{scenario}: {len(s.requirements.ids)} requirements, {len(s.offers.ids)} offers")
         for column in (
             "method",
             "status",
@@ -210,7 +211,7 @@ def register(app: typer.Typer) -> None:
         xlsx: bool = typer.Option(False, "--xlsx", help="write one workbook instead of a folder"),
     ) -> None:
         """Write a synthetic scenario of realistic shape (FORMAT.md)."""
-        from nsatu.planner.scenario import write_scenario
+        from nsatu.planner.io import write_scenario
         from nsatu.planner.synth import SCALES, generate
 
         console, err = _consoles()
@@ -220,7 +221,7 @@ def register(app: typer.Typer) -> None:
         s = generate(scale, seed)
         write_scenario(s, out, xlsx=xlsx)
         console.print(
-            f"wrote {out}: {len(s.requirement_ids)} requirements, {len(s.offer_ids)} offers, "
-            f"{s.horizon_weeks} weeks, {len(s.family_codes)} families",
+            f"wrote {out}: {len(s.requirements.ids)} requirements, {len(s.offers.ids)} offers, "
+            f"{s.horizon_weeks} weeks, {len(s.families.codes)} families",
             highlight=False,
         )

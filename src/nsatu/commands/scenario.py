@@ -19,7 +19,7 @@ def _import(path: Path, *, actor_name: str) -> None:
 
     setup_django()
     from nsatu.core.actors import SystemActor
-    from nsatu.planner.scenario import ScenarioError, read_scenario
+    from nsatu.planner.io import ScenarioError, read_scenario
     from nsatu.planning.adapters import import_scenario
 
     try:
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         from nsatu.cli import setup_django
 
         setup_django()
-        from nsatu.planner.scenario import ScenarioError, write_scenario
+        from nsatu.planner.io import ScenarioError, write_scenario
         from nsatu.planning.adapters import scenario_from_db
 
         try:

@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nsatu.planner.io import ScenarioError
 from nsatu.planner.plan import Plan
 from nsatu.planner.progress import ProgressEvent
-from nsatu.planner.scenario import Scenario, ScenarioError
+from nsatu.planner.scenario import Scenario
 
 STRESS_METHODS = ("optimal", "greedy")
 POLL_SECONDS = 0.5
@@ -38,7 +39,7 @@ def _load(scenario: Path | None, err: Console) -> Scenario:
     if scenario is None:
         err.print("give a SCENARIO folder or workbook, or --db")
         raise typer.Exit(2)
-    from nsatu.planner.scenario import read_scenario
+    from nsatu.planner.io import read_scenario
 
     try:
         return read_scenario(scenario)

@@ -16,7 +16,7 @@ from nsatu.core.choices import Releasability
 from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement, RequirementStatus
-from nsatu.planner.scenario import format_number
+from nsatu.planner.io import format_number
 from nsatu.planning.models import committed_by_requirement, quantity_tolerance
 
 

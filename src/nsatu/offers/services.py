@@ -17,7 +17,7 @@ from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
-from nsatu.planner.scenario import format_number
+from nsatu.planner.io import format_number
 from nsatu.planning.models import committed_by_offer, quantity_tolerance, uncommitted
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from nsatu.catalog.models import ItemType
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
-from nsatu.planner.scenario import format_number, workbook_archive_errors
+from nsatu.planner.io import format_number, workbook_archive_errors
 from nsatu.planning.models import committed_by_code, quantity_tolerance
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -13,8 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from nsatu.planner.io import ScenarioError, read_scenario
 from nsatu.planner.plan import Plan, read_plan
-from nsatu.planner.scenario import Scenario, ScenarioError, read_scenario
+from nsatu.planner.scenario import Scenario
 
 # FORMAT.md tolerances
 SUM_TOLERANCE = 1e-6
@@ -45,10 +46,10 @@ def _week_of(s: Scenario, days: int) -> int:
 def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
     """Every violation of FORMAT.md's feasibility rules by ``plan`` (empty = valid)."""
     found: list[Violation] = []
-    n_offers, n_reqs, n_hubs = len(s.offer_ids), len(s.requirement_ids), len(s.hub_codes)
+    n_offers, n_reqs, n_hubs = len(s.offers.ids), len(s.requirements.ids), len(s.hubs.codes)
     lead: dict[tuple[int, int], int] = {}
-    for k in range(len(s.route_donor)):
-        lead[(int(s.route_donor[k]), int(s.route_hub[k]))] = int(s.route_lead_days[k])
+    for k in range(len(s.routes.donor)):
+        lead[(int(s.routes.donor[k]), int(s.routes.hub[k]))] = int(s.routes.lead_days[k])
 
     offered: dict[int, float] = defaultdict(float)
     received: dict[int, float] = defaultdict(float)
@@ -68,49 +69,49 @@ def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
         if not 0 <= h < n_hubs:
             found.append(Violation(5, f"{line}: no such hub (position {h})"))
             continue
-        oid, rid, hub = s.offer_ids[o], s.requirement_ids[r], s.hub_codes[h]
-        item = int(s.offer_item[o])
-        family = int(s.item_family[item])
+        oid, rid, hub = s.offers.ids[o], s.requirements.ids[r], s.hubs.codes[h]
+        item = int(s.offers.item[o])
+        family = int(s.items.family[item])
         what = f"offer {oid} -> requirement {rid} via {hub} in week {week}"
 
         # rule 8: positive, whole where the unit is `each`
         if not q > 0:
             found.append(Violation(8, f"{what}: quantity {q} is not > 0"))
-        elif s.item_unit[item].strip().lower() == "each" and abs(q - round(q)) > INTEGER_TOLERANCE:
+        elif s.items.unit[item].strip().lower() == "each" and abs(q - round(q)) > INTEGER_TOLERANCE:
             found.append(
-                Violation(8, f"{what}: quantity {q} of {s.item_codes[item]} (unit each) is not whole")
+                Violation(8, f"{what}: quantity {q} of {s.items.codes[item]} (unit each) is not whole")
             )
 
         # rule 1 (withdrawn part): withdrawn offers get nothing
-        if s.offer_withdrawn[o] and q != 0:
+        if s.offers.withdrawn[o] and q != 0:
             found.append(Violation(1, f"{what}: offer {oid} is withdrawn"))
 
         # rule 3: family has the capability and is accepted
-        fam_code = s.family_codes[family]
-        if int(s.family_capability[family]) != int(s.requirement_capability[r]):
+        fam_code = s.families.codes[family]
+        if int(s.families.capability[family]) != int(s.requirements.capability[r]):
             found.append(
                 Violation(
                     3,
                     f"{what}: family {fam_code} provides "
-                    f"{s.capability_codes[int(s.family_capability[family])]}, requirement {rid} needs "
-                    f"{s.capability_codes[int(s.requirement_capability[r])]}",
+                    f"{s.capability_codes[int(s.families.capability[family])]}, requirement {rid} needs "
+                    f"{s.capability_codes[int(s.requirements.capability[r])]}",
                 )
             )
-        elif s.requirement_accepts[r] and fam_code not in s.requirement_accepts[r]:
+        elif s.requirements.accepts[r] and fam_code not in s.requirements.accepts[r]:
             found.append(Violation(3, f"{what}: requirement {rid} does not accept family {fam_code}"))
 
         # rule 4: earmarks
-        earmark = int(s.offer_earmark[o])
+        earmark = int(s.offers.earmark[o])
         if earmark >= 0 and earmark != r:
-            found.append(Violation(4, f"{what}: offer {oid} is earmarked for {s.requirement_ids[earmark]}"))
+            found.append(Violation(4, f"{what}: offer {oid} is earmarked for {s.requirements.ids[earmark]}"))
 
         # rule 5: route, earliest arrival, horizon
-        donor = int(s.offer_donor[o])
+        donor = int(s.offers.donor[o])
         days = lead.get((donor, h))
         if days is None:
-            found.append(Violation(5, f"{what}: no route from {s.nation_codes[donor]} through {hub}"))
+            found.append(Violation(5, f"{what}: no route from {s.nations.codes[donor]} through {hub}"))
         else:
-            arrival_day = (s.offer_available_from[o] - s.start_date).days + days
+            arrival_day = (s.offers.available_from[o] - s.start_date).days + days
             earliest = _week_of(s, arrival_day)
             if week < earliest:
                 found.append(Violation(5, f"{what}: arrives before its earliest week {earliest}"))
@@ -121,38 +122,40 @@ def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
 
         offered[o] += q
         received[r] += q
-        tonnes[(h, week)] += q * float(s.item_mass_t[item])
-        if s.family_crew_per_unit[family] > 0:
+        tonnes[(h, week)] += q * float(s.items.mass_t[item])
+        if s.families.crew_per_unit[family] > 0:
             arrivals[family][week] += q
 
     # rule 1: per offer
     for o, total in sorted(offered.items()):
-        if _over(total, float(s.offer_quantity[o])):
+        if _over(total, float(s.offers.quantity[o])):
             found.append(
-                Violation(1, f"offer {s.offer_ids[o]}: {total:g} allocated, {s.offer_quantity[o]:g} offered")
+                Violation(
+                    1, f"offer {s.offers.ids[o]}: {total:g} allocated, {s.offers.quantity[o]:g} offered"
+                )
             )
     # rule 2: per requirement
     for r, total in sorted(received.items()):
-        if _over(total, float(s.requirement_quantity[r])):
+        if _over(total, float(s.requirements.quantity[r])):
             found.append(
                 Violation(
                     2,
-                    f"requirement {s.requirement_ids[r]}: {total:g} allocated, "
-                    f"{s.requirement_quantity[r]:g} required",
+                    f"requirement {s.requirements.ids[r]}: {total:g} allocated, "
+                    f"{s.requirements.quantity[r]:g} required",
                 )
             )
     # rule 6: per hub and week, after what committed plans bring through it
-    committed = s.hub_committed_t
+    committed = s.hubs.committed_t
     for (h, week), total in sorted(tonnes.items()):
         used = float(committed[h, week]) if committed.size and 0 <= week < committed.shape[1] else 0.0
         # weightless lines take no hub room, even in a week committed plans overfill
-        if total > 0 and _over(total + used, float(s.hub_capacity_t[h])):
+        if total > 0 and _over(total + used, float(s.hubs.capacity_t[h])):
             already = f", {used:g} t of it committed by approved plans" if used else ""
             found.append(
                 Violation(
                     6,
-                    f"hub {s.hub_codes[h]} in week {week}: {total:g} t arriving, "
-                    f"capacity {s.hub_capacity_t[h]:g} t{already}",
+                    f"hub {s.hubs.codes[h]} in week {week}: {total:g} t arriving, "
+                    f"capacity {s.hubs.capacity_t[h]:g} t{already}",
                 )
             )
     found.extend(_check_crews(s, plan, arrivals))
@@ -161,43 +164,45 @@ def check_plan(s: Scenario, plan: Plan) -> list[Violation]:
 
 def _check_crews(s: Scenario, plan: Plan, arrivals: dict[int, dict[int, float]]) -> list[Violation]:
     found: list[Violation] = []
-    seats = [float(x) for x in s.course_seats]
+    seats = [float(x) for x in s.courses.seats]
     if plan.seats_used is not None:
-        if len(plan.seats_used) != len(s.course_ids):
+        if len(plan.seats_used) != len(s.courses.ids):
             return [
-                Violation(7, f"seats_used has {len(plan.seats_used)} entries for {len(s.course_ids)} courses")
+                Violation(
+                    7, f"seats_used has {len(plan.seats_used)} entries for {len(s.courses.ids)} courses"
+                )
             ]
         seats = [float(x) for x in plan.seats_used]
         for c, used in enumerate(seats):
             if not math.isfinite(used) or used < -SUM_TOLERANCE:
-                found.append(Violation(7, f"course {s.course_ids[c]}: seats_used {used:g} is negative"))
-            elif _over(used, float(s.course_seats[c])):
+                found.append(Violation(7, f"course {s.courses.ids[c]}: seats_used {used:g} is negative"))
+            elif _over(used, float(s.courses.seats[c])):
                 found.append(
-                    Violation(7, f"course {s.course_ids[c]}: {used:g} seats used of {s.course_seats[c]:g}")
+                    Violation(7, f"course {s.courses.ids[c]}: {used:g} seats used of {s.courses.seats[c]:g}")
                 )
     taken_by_committed = s.crews_committed()
     for family in sorted(arrivals):
-        crew = float(s.family_crew_per_unit[family])
+        crew = float(s.families.crew_per_unit[family])
         ready: list[tuple[int, float]] = []
-        for c in range(len(s.course_ids)):
-            if int(s.course_family[c]) == family:
-                start_week = _week_of(s, (s.course_start[c] - s.start_date).days)
-                ready.append((start_week + int(s.course_duration_weeks[c]), seats[c]))
+        for c in range(len(s.courses.ids)):
+            if int(s.courses.family[c]) == family:
+                start_week = _week_of(s, (s.courses.start[c] - s.start_date).days)
+                ready.append((start_week + int(s.courses.duration_weeks[c]), seats[c]))
         units = 0.0
         # With committed plans, crews they take later can run short after this plan's last arrival.
         weeks = sorted(arrivals[family])
-        if s.family_committed_crews.size:
+        if s.families.committed_crews.size:
             weeks = list(range(min(weeks), max(s.horizon_weeks, max(weeks) + 1)))
         for week in weeks:
             units += arrivals[family].get(week, 0.0)
-            trained = float(s.family_existing_crews[family]) + sum(n for w, n in ready if w <= week)
+            trained = float(s.families.existing_crews[family]) + sum(n for w, n in ready if w <= week)
             taken = float(taken_by_committed[family, week]) if week < s.horizon_weeks else 0.0
             if _over(crew * units, trained - taken):
                 already = f" ({taken:g} of them taken by approved plans)" if taken else ""
                 found.append(
                     Violation(
                         7,
-                        f"family {s.family_codes[family]} in week {week}: {units:g} units need "
+                        f"family {s.families.codes[family]} in week {week}: {units:g} units need "
                         f"{crew * units:g} crew, {trained:g} trained by then{already}",
                     )
                 )
@@ -216,20 +221,20 @@ def _recompute(s: Scenario, plan: Plan) -> dict[str, object]:
     used: set[int] = set()
     for k in range(plan.n_lines):
         r, q = int(plan.alloc_requirement[k]), float(plan.alloc_quantity[k])
-        w = 2.0 ** (5 - int(s.requirement_priority[r]))
-        due = _week_of(s, (s.requirement_needed_by[r] - s.start_date).days)
+        w = 2.0 ** (5 - int(s.requirements.priority[r]))
+        due = _week_of(s, (s.requirements.needed_by[r] - s.start_date).days)
         late = int(plan.alloc_week[k]) - due
         tau = 1.0 if late <= 0 else 2.0 ** (-late / s.lateness_half_life_weeks)
-        per_unit = w / float(s.requirement_quantity[r])
+        per_unit = w / float(s.requirements.quantity[r])
         value += per_unit * tau * q
         weighted += per_unit * q
         if late <= 0:
             on_time += per_unit * q
         if q > 0:
-            used.add(int(s.item_family[int(s.offer_item[int(plan.alloc_offer[k])])]))
-    new = sorted(s.family_codes[f] for f in used if not s.family_in_service[f])
-    cost = sum(float(s.family_cost[s.family_codes.index(code)]) for code in new)
-    total_w = sum(2.0 ** (5 - int(p)) for p in s.requirement_priority)
+            used.add(int(s.items.family[int(s.offers.item[int(plan.alloc_offer[k])])]))
+    new = sorted(s.families.codes[f] for f in used if not s.families.in_service[f])
+    cost = sum(float(s.families.cost[s.families.codes.index(code)]) for code in new)
+    total_w = sum(2.0 ** (5 - int(p)) for p in s.requirements.priority)
     return {
         "objective": value - cost,
         "pwf": value / total_w if total_w > 0 and plan.n_lines else 0.0,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 
@@ -30,7 +29,6 @@ from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import FloatArray, IntArray, Scenario
 
 RELAXED_HUB = "ANY"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,23 +55,26 @@ class Part:
 def relax_hubs(s: Scenario) -> Scenario:
     """The scenario with one hub of unlimited capacity, reached by each donor in
     its shortest lead time over all its routes (a relaxation of rules 5 and 6)."""
-    n_nations = len(s.nation_codes)
+    n_nations = len(s.nations.codes)
     none = np.iinfo(np.int64).max
     lead = np.full(n_nations, none, dtype=np.int64)
-    np.minimum.at(lead, s.route_donor, s.route_lead_days)
+    np.minimum.at(lead, s.routes.donor, s.routes.lead_days)
     donors = np.flatnonzero(lead < none).astype(np.int64)
     return dataclasses.replace(
         s,
-        hub_codes=[RELAXED_HUB],
-        hub_names=["any hub (capacity relaxed)"],
-        hub_iso3=[s.recipient],
-        hub_capacity_t=np.array([np.inf]),
-        hub_committed_t=np.zeros((0, 0)),  # unlimited whatever is committed
-        route_donor=donors,
-        route_hub=np.zeros(donors.shape[0], dtype=np.int64),
-        route_lead_days=lead[donors],
         extra_columns={},
         extensions={},
+        hubs=dataclasses.replace(
+            s.hubs,
+            codes=[RELAXED_HUB],
+            names=["any hub (capacity relaxed)"],
+            iso3=[s.recipient],
+            capacity_t=np.array([np.inf]),
+            committed_t=np.zeros((0, 0)),
+        ),
+        routes=dataclasses.replace(
+            s.routes, donor=donors, hub=np.zeros(donors.shape[0], dtype=np.int64), lead_days=lead[donors]
+        ),
     )
 
 
@@ -84,67 +85,42 @@ def _positions(selected: IntArray, size: int) -> IntArray:
     return out
 
 
-def _pick(values: list[T], positions: IntArray) -> list[T]:
-    return [values[int(i)] for i in positions]
-
-
 def part_of(s: Scenario, capability: int) -> Part:
     """The families, items, requirements, offers and courses of one capability.
 
     An offer earmarked for a requirement of another capability can serve
     nothing (rules 3 and 4): in the part it is withdrawn.
     """
-    families = np.flatnonzero(s.family_capability == capability).astype(np.int64)
-    family_pos = _positions(families, len(s.family_codes))
-    items = np.flatnonzero(family_pos[s.item_family] >= 0).astype(np.int64)
-    item_pos = _positions(items, len(s.item_codes))
-    requirements = np.flatnonzero(s.requirement_capability == capability).astype(np.int64)
-    requirement_pos = _positions(requirements, len(s.requirement_ids))
-    offers = np.flatnonzero(item_pos[s.offer_item] >= 0).astype(np.int64)
-    courses = np.flatnonzero(family_pos[s.course_family] >= 0).astype(np.int64)
-    parent_earmark = s.offer_earmark[offers]
+    families = np.flatnonzero(s.families.capability == capability).astype(np.int64)
+    family_pos = _positions(families, len(s.families.codes))
+    items = np.flatnonzero(family_pos[s.items.family] >= 0).astype(np.int64)
+    item_pos = _positions(items, len(s.items.codes))
+    requirements = np.flatnonzero(s.requirements.capability == capability).astype(np.int64)
+    requirement_pos = _positions(requirements, len(s.requirements.ids))
+    offers = np.flatnonzero(item_pos[s.offers.item] >= 0).astype(np.int64)
+    courses = np.flatnonzero(family_pos[s.courses.family] >= 0).astype(np.int64)
+    parent_earmark = s.offers.earmark[offers]
     earmark = np.where(parent_earmark >= 0, requirement_pos[np.maximum(parent_earmark, 0)], -1)
     elsewhere = (parent_earmark >= 0) & (earmark < 0)
+    part_families = s.families.take(families)
+    part_families.capability = s.families.capability[families]
+    part_items = s.items.take(items)
+    part_items.family = family_pos[s.items.family[items]]
+    part_requirements = s.requirements.take(requirements)
+    part_requirements.family_ok = s.requirements.family_ok[np.ix_(requirements, families)]
+    part_offers = s.offers.take(offers)
+    part_offers.item = item_pos[s.offers.item[offers]]
+    part_offers.earmark = earmark
+    part_offers.withdrawn = s.offers.withdrawn[offers] | elsewhere
+    part_courses = s.courses.take(courses)
+    part_courses.family = family_pos[s.courses.family[courses]]
     sub = dataclasses.replace(
         s,
-        family_codes=_pick(s.family_codes, families),
-        family_names=_pick(s.family_names, families),
-        family_capability=s.family_capability[families],
-        family_in_service=s.family_in_service[families],
-        family_cost=s.family_cost[families],
-        family_cost_given=s.family_cost_given[families],
-        family_crew_per_unit=s.family_crew_per_unit[families],
-        family_existing_crews=s.family_existing_crews[families],
-        family_committed_crews=(
-            s.family_committed_crews[families] if s.family_committed_crews.size else np.zeros((0, 0))
-        ),
-        item_codes=_pick(s.item_codes, items),
-        item_names=_pick(s.item_names, items),
-        item_family=family_pos[s.item_family[items]],
-        item_unit=_pick(s.item_unit, items),
-        item_is_each=s.item_is_each[items],
-        item_mass_t=s.item_mass_t[items],
-        item_nsn=_pick(s.item_nsn, items),
-        requirement_ids=_pick(s.requirement_ids, requirements),
-        requirement_capability=s.requirement_capability[requirements],
-        requirement_quantity=s.requirement_quantity[requirements],
-        requirement_priority=s.requirement_priority[requirements],
-        requirement_needed_by=_pick(s.requirement_needed_by, requirements),
-        requirement_accepts=_pick(s.requirement_accepts, requirements),
-        requirement_family_ok=s.requirement_family_ok[np.ix_(requirements, families)],
-        offer_ids=_pick(s.offer_ids, offers),
-        offer_donor=s.offer_donor[offers],
-        offer_item=item_pos[s.offer_item[offers]],
-        offer_quantity=s.offer_quantity[offers],
-        offer_available_from=_pick(s.offer_available_from, offers),
-        offer_earmark=earmark,
-        offer_withdrawn=s.offer_withdrawn[offers] | elsewhere,
-        course_ids=_pick(s.course_ids, courses),
-        course_family=family_pos[s.course_family[courses]],
-        course_host=_pick(s.course_host, courses),
-        course_seats=s.course_seats[courses],
-        course_start=_pick(s.course_start, courses),
-        course_duration_weeks=s.course_duration_weeks[courses],
+        families=part_families,
+        items=part_items,
+        requirements=part_requirements,
+        offers=part_offers,
+        courses=part_courses,
         extra_columns={},
         extensions={},
     )
@@ -202,11 +178,9 @@ def fingerprint(s: Scenario) -> str:
     """SHA-256 of everything in a scenario the planner reads (extensions aside):
     two scenarios with the same fingerprint have the same plans and optimum."""
     digest = hashlib.sha256()
-    for f in dataclasses.fields(s):
-        if f.name in ("extra_columns", "extensions"):
-            continue
-        value = getattr(s, f.name)
-        digest.update(f.name.encode())
+
+    def add(name: str, value: object) -> None:
+        digest.update(name.encode())
         if isinstance(value, np.ndarray):
             digest.update(f"{value.dtype.str}{value.shape}".encode())
             digest.update(np.ascontiguousarray(value).tobytes())
@@ -214,4 +188,14 @@ def fingerprint(s: Scenario) -> str:
             digest.update(repr([str(v) for v in value]).encode())
         else:
             digest.update(repr(value).encode())
+
+    for f in dataclasses.fields(s):
+        if f.name in ("extra_columns", "extensions"):
+            continue
+        value = getattr(s, f.name)
+        if dataclasses.is_dataclass(value):
+            for column, values in vars(value).items():
+                add(f"{f.name}.{column}", values)
+        else:
+            add(f.name, value)
     return digest.hexdigest()

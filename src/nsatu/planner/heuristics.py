@@ -34,16 +34,16 @@ class _Shipper:
         self.s = s
         self.weeks = max(int(s.horizon_weeks), 0)
         self.hub_left = s.hub_week_capacity()
-        crew = s.family_crew_per_unit
+        crew = s.families.crew_per_unit
         capacity = crew_capacity(s, None)
         with np.errstate(divide="ignore", invalid="ignore"):
             # units of the family that may still arrive by each week (cumulative)
             self.headroom = np.where(crew[:, None] > 0, capacity / crew[:, None], np.inf)
         self.crewed = crew > 0
         self.lines: tuple[list[int], list[int], list[int], list[float], list[int]] = ([], [], [], [], [])
-        self.offer_family = s.item_family[s.offer_item]
-        self.offer_mass = s.item_mass_t[s.offer_item]
-        self.offer_each = s.item_is_each[s.offer_item]
+        self.offer_family = s.items.family[s.offers.item]
+        self.offer_mass = s.items.mass_t[s.offers.item]
+        self.offer_each = s.items.is_each[s.offers.item]
         # earliest arrival week of each route for each offer: computed lazily per offer
         self.available_day = s.offer_available_day
 
@@ -131,11 +131,11 @@ def _routes_by_donor(s: Scenario) -> dict[int, list[tuple[int, int]]]:
     """Per donor, its (lead days, hub) routes, fastest first (ties by hub code)."""
     routes: dict[int, list[tuple[int, int]]] = {}
     for donor, hub, days in zip(
-        s.route_donor.tolist(), s.route_hub.tolist(), s.route_lead_days.tolist(), strict=True
+        s.routes.donor.tolist(), s.routes.hub.tolist(), s.routes.lead_days.tolist(), strict=True
     ):
         routes.setdefault(int(donor), []).append((int(days), int(hub)))
     for donor in routes:
-        routes[donor].sort(key=lambda route: (route[0], s.hub_codes[route[1]]))
+        routes[donor].sort(key=lambda route: (route[0], s.hubs.codes[route[1]]))
     return routes
 
 
@@ -145,13 +145,13 @@ def _arrival_week(available_day: int, lead_days: int) -> int:
 
 def _open_offers(s: Scenario) -> IntArray:
     """Offers that may be allocated at all: not withdrawn, positive quantity."""
-    return np.flatnonzero(~s.offer_withdrawn & (s.offer_quantity > 0))
+    return np.flatnonzero(~s.offers.withdrawn & (s.offers.quantity > 0))
 
 
 def _compatible_requirements(s: Scenario) -> list[IntArray]:
     """Per family, the requirements it may serve (capability and accepts)."""
-    ok = s.requirement_family_ok
-    return [np.flatnonzero(ok[:, f]) for f in range(len(s.family_codes))]
+    ok = s.requirements.family_ok
+    return [np.flatnonzero(ok[:, f]) for f in range(len(s.families.codes))]
 
 
 def plan_country(s: Scenario) -> Plan:
@@ -160,15 +160,15 @@ def plan_country(s: Scenario) -> Plan:
     ship = _Shipper(s)
     routes = _routes_by_donor(s)
     compatible = _compatible_requirements(s)
-    left: FloatArray = s.requirement_quantity.astype(np.float64).copy()
+    left: FloatArray = s.requirements.quantity.astype(np.float64).copy()
     offers = _open_offers(s)
     available = ship.available_day
     by_donor = sorted(
         offers.tolist(),
-        key=lambda o: (s.nation_codes[int(s.offer_donor[o])], int(available[o]), s.offer_ids[o]),
+        key=lambda o: (s.nations.codes[int(s.offers.donor[o])], int(available[o]), s.offers.ids[o]),
     )
     for o in by_donor:
-        donor_routes = routes.get(int(s.offer_donor[o]))
+        donor_routes = routes.get(int(s.offers.donor[o]))
         if not donor_routes:
             continue
         days, hub = donor_routes[0]  # the fastest route
@@ -177,11 +177,11 @@ def plan_country(s: Scenario) -> Plan:
         each = bool(ship.offer_each[o])
         if earliest >= ship.weeks or ship.family_blocked(family, each):
             continue
-        earmark = int(s.offer_earmark[o])
+        earmark = int(s.offers.earmark[o])
         candidates = compatible[family]
         if earmark >= 0:
             candidates = candidates[candidates == earmark]
-        remaining = float(s.offer_quantity[o])
+        remaining = float(s.offers.quantity[o])
         while remaining > _EPS and candidates.size:
             room = left[candidates]
             usable = room >= (1.0 - _EPS if each else _EPS)
@@ -207,39 +207,39 @@ def plan_greedy(s: Scenario) -> Plan:
     ship = _Shipper(s)
     routes = _routes_by_donor(s)
     available = ship.available_day
-    n_offers = len(s.offer_ids)
+    n_offers = len(s.offers.ids)
     # Per offer: its routes as (earliest week, hub), earliest first; the offer's best arrival.
     offer_routes: list[list[tuple[int, int]]] = [[] for _ in range(n_offers)]
     best = np.full(n_offers, np.iinfo(np.int64).max, dtype=np.int64)
     for o in _open_offers(s).tolist():
         options = [
             (_arrival_week(int(available[o]), days), hub)
-            for days, hub in routes.get(int(s.offer_donor[o]), [])
+            for days, hub in routes.get(int(s.offers.donor[o]), [])
         ]
         options = sorted((w, h) for w, h in options if w < ship.weeks)
-        options.sort(key=lambda item: (item[0], s.hub_codes[item[1]]))
+        options.sort(key=lambda item: (item[0], s.hubs.codes[item[1]]))
         offer_routes[o] = options
         if options:
             best[o] = options[0][0]
     usable = best < ship.weeks
-    offer_left: FloatArray = np.where(usable, s.offer_quantity, 0.0).astype(np.float64)
+    offer_left: FloatArray = np.where(usable, s.offers.quantity, 0.0).astype(np.float64)
     # Global offer order: in-service families first, then earliest arrival, then id.
-    in_service = s.family_in_service[ship.offer_family]
+    in_service = s.families.in_service[ship.offer_family]
     id_rank = np.empty(n_offers, dtype=np.int64)
-    id_rank[np.argsort(np.array(s.offer_ids, dtype=object), kind="stable")] = np.arange(n_offers)
+    id_rank[np.argsort(np.array(s.offers.ids, dtype=object), kind="stable")] = np.arange(n_offers)
     order_rank = np.empty(n_offers, dtype=np.int64)
     order_rank[np.lexsort((id_rank, best, ~in_service))] = np.arange(n_offers)
 
     requirement_order = sorted(
-        range(len(s.requirement_ids)),
-        key=lambda r: (int(s.requirement_priority[r]), s.requirement_needed_by[r], s.requirement_ids[r]),
+        range(len(s.requirements.ids)),
+        key=lambda r: (int(s.requirements.priority[r]), s.requirements.needed_by[r], s.requirements.ids[r]),
     )
-    family_ok = s.requirement_family_ok
-    earmark = s.offer_earmark
+    family_ok = s.requirements.family_ok
+    earmark = s.offers.earmark
     # Offers of each family, so a requirement looks only at the families it accepts.
-    by_family = [np.flatnonzero(usable & (ship.offer_family == f)) for f in range(len(s.family_codes))]
+    by_family = [np.flatnonzero(usable & (ship.offer_family == f)) for f in range(len(s.families.codes))]
     for r in requirement_order:
-        need = float(s.requirement_quantity[r])
+        need = float(s.requirements.quantity[r])
         families = np.flatnonzero(family_ok[r])
         if families.size == 0:
             continue
@@ -249,7 +249,7 @@ def plan_greedy(s: Scenario) -> Plan:
             continue
         candidates = candidates[np.argsort(order_rank[candidates])]
         for o in candidates.tolist():
-            if need <= _EPS * max(1.0, float(s.requirement_quantity[r])):
+            if need <= _EPS * max(1.0, float(s.requirements.quantity[r])):
                 break
             each = bool(ship.offer_each[o])
             if ship.family_blocked(int(ship.offer_family[o]), each):

@@ -38,7 +38,7 @@ def run_method(
         plan = Plan(
             method=method, status="error", message=f"unknown method {method!r}; use {', '.join(METHODS)}"
         )
-    elif not s.requirement_ids or not s.offer_ids or s.horizon_weeks <= 0:
+    elif not s.requirements.ids or not s.offers.ids or s.horizon_weeks <= 0:
         plan = _empty(method, "nothing to plan: no requirements, no offers or no weeks")
     else:
         try:

@@ -15,7 +15,7 @@ from nsatu.planner.scenario import FloatArray, Scenario
 def line_values(s: Scenario, plan: Plan) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per allocation line: weight per unit ``w / required_quantity``, timeliness tau, lateness."""
     r = plan.alloc_requirement
-    unit_weight = s.requirement_weight[r] / s.requirement_quantity[r]
+    unit_weight = s.requirements.weight[r] / s.requirements.quantity[r]
     lateness = (plan.alloc_week - s.requirement_due_week[r]).astype(np.float64)
     tau = np.where(lateness <= 0, 1.0, np.power(2.0, -np.maximum(lateness, 0.0) / s.lateness_half_life_weeks))
     return unit_weight, tau, lateness
@@ -23,9 +23,9 @@ def line_values(s: Scenario, plan: Plan) -> tuple[FloatArray, FloatArray, FloatA
 
 def _used(s: Scenario, plan: Plan) -> FloatArray:
     """Quantity received per family (lines with quantity > 0 only)."""
-    received = np.zeros(len(s.family_codes))
+    received = np.zeros(len(s.families.codes))
     positive = plan.alloc_quantity > 0
-    families = s.item_family[s.offer_item[plan.alloc_offer[positive]]]
+    families = s.items.family[s.offers.item[plan.alloc_offer[positive]]]
     np.add.at(received, families, plan.alloc_quantity[positive])
     return received
 
@@ -36,8 +36,8 @@ def objective_of(s: Scenario, plan: Plan) -> float:
         return 0.0
     unit_weight, tau, _ = line_values(s, plan)
     value = float((unit_weight * tau * plan.alloc_quantity).sum())
-    new = (_used(s, plan) > 0) & ~s.family_in_service
-    return value - float(s.family_cost[new].sum())
+    new = (_used(s, plan) > 0) & ~s.families.in_service
+    return value - float(s.families.cost[new].sum())
 
 
 def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
@@ -62,16 +62,16 @@ def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
         on_time = float(weighted[lateness <= 0].sum()) / total_weighted if total_weighted > 0 else 0.0
     else:
         value, on_time = 0.0, 0.0
-    total_weight = float(s.requirement_weight.sum())
+    total_weight = float(s.requirements.weight.sum())
     received = _used(s, plan)
-    new = (received > 0) & ~s.family_in_service
-    objective = value - float(s.family_cost[new].sum())
+    new = (received > 0) & ~s.families.in_service
+    objective = value - float(s.families.cost[new].sum())
 
     metrics: dict[str, object] = {
         "objective": objective,
         "pwf": value / total_weight if total_weight > 0 and n else 0.0,
         "on_time_share": on_time,
-        "new_families": sorted(s.family_codes[f] for f in np.flatnonzero(new)),
+        "new_families": sorted(s.families.codes[f] for f in np.flatnonzero(new)),
         "method": plan.method,
         "status": plan.status,
         "solve_seconds": float(plan.solve_seconds),
@@ -83,22 +83,22 @@ def compute_metrics(s: Scenario, plan: Plan) -> dict[str, object]:
     metrics["hub_utilisation"] = hub_utilisation(s, plan)
     metrics.update(hub_summary(s, metrics["hub_utilisation"]))  # type: ignore[arg-type]
     metrics["crews_short"] = crews_short(s, plan)
-    in_use = s.family_in_service | (received > 0)
+    in_use = s.families.in_service | (received > 0)
     metrics["families_per_capability"] = {
-        code: int(np.count_nonzero(in_use & (s.family_capability == c)))
+        code: int(np.count_nonzero(in_use & (s.families.capability == c)))
         for c, code in enumerate(s.capability_codes)
     }
-    fulfilled = np.zeros(len(s.requirement_ids))
+    fulfilled = np.zeros(len(s.requirements.ids))
     np.add.at(fulfilled, plan.alloc_requirement, q)
-    metrics["fulfilled"] = {s.requirement_ids[r]: float(fulfilled[r]) for r in np.flatnonzero(fulfilled)}
+    metrics["fulfilled"] = {s.requirements.ids[r]: float(fulfilled[r]) for r in np.flatnonzero(fulfilled)}
     return metrics
 
 
 def hub_tonnes(s: Scenario, plan: Plan) -> FloatArray:
     """Tonnes arriving per hub (rows) and week (columns, 0 .. horizon-1)."""
-    tonnes = np.zeros((len(s.hub_codes), max(s.horizon_weeks, 0)))
+    tonnes = np.zeros((len(s.hubs.codes), max(s.horizon_weeks, 0)))
     inside = (plan.alloc_week >= 0) & (plan.alloc_week < s.horizon_weeks)
-    mass = s.item_mass_t[s.offer_item[plan.alloc_offer[inside]]] * plan.alloc_quantity[inside]
+    mass = s.items.mass_t[s.offers.item[plan.alloc_offer[inside]]] * plan.alloc_quantity[inside]
     np.add.at(tonnes, (plan.alloc_hub[inside], plan.alloc_week[inside]), mass)
     return tonnes
 
@@ -107,8 +107,8 @@ def hub_utilisation(s: Scenario, plan: Plan) -> dict[str, dict[str, object]]:
     """Per hub code: tonnes by week, the highest share of capacity and its week."""
     tonnes = hub_tonnes(s, plan)
     result: dict[str, dict[str, object]] = {}
-    for h, code in enumerate(s.hub_codes):
-        capacity = float(s.hub_capacity_t[h])
+    for h, code in enumerate(s.hubs.codes):
+        capacity = float(s.hubs.capacity_t[h])
         row = tonnes[h]
         # a hub of capacity 0 that receives anything is infinitely over
         share = row / capacity if capacity > 0 else np.where(row > 0, np.inf, 0.0)
@@ -131,7 +131,7 @@ def hub_summary(s: Scenario | None, utilisation: dict[str, dict[str, object]]) -
     """
     busiest: tuple[float, str, int] | None = None
     shares: list[float] = []
-    capacity_of = dict(zip(s.hub_codes, s.hub_capacity_t.tolist(), strict=True)) if s is not None else {}
+    capacity_of = dict(zip(s.hubs.codes, s.hubs.capacity_t.tolist(), strict=True)) if s is not None else {}
     for code, hub in sorted(utilisation.items()):
         tonnes = [float(t) for t in hub.get("tonnes_by_week", [])]  # type: ignore[attr-defined]
         peak = float(hub.get("max_share", 0.0))  # type: ignore[arg-type]
@@ -154,22 +154,24 @@ def crew_capacity(s: Scenario, seats_used: FloatArray | None) -> FloatArray:
     """Trained people per family (rows) available by each week (columns), FORMAT.md rule 7,
     less those committed plans take."""
     weeks = max(s.horizon_weeks, 0)
-    ready = np.zeros((len(s.family_codes), weeks))
-    seats = s.course_seats if seats_used is None else seats_used
+    ready = np.zeros((len(s.families.codes), weeks))
+    seats = s.courses.seats if seats_used is None else seats_used
     ready_week = s.course_ready_week
     inside = ready_week < weeks
-    np.add.at(ready, (s.course_family[inside], np.maximum(ready_week[inside], 0)), seats[inside])
-    return s.family_existing_crews[:, None] + np.cumsum(ready, axis=1) - s.crews_committed()
+    np.add.at(ready, (s.courses.family[inside], np.maximum(ready_week[inside], 0)), seats[inside])
+    return s.families.existing_crews[:, None] + np.cumsum(ready, axis=1) - s.crews_committed()
 
 
 def crews_short(s: Scenario, plan: Plan) -> dict[str, float]:
     """Per crewed family: the worst shortfall of trained people over the weeks (0 = never short)."""
     weeks = max(s.horizon_weeks, 0)
-    units = np.zeros((len(s.family_codes), weeks))
+    units = np.zeros((len(s.families.codes), weeks))
     inside = (plan.alloc_week >= 0) & (plan.alloc_week < weeks)
-    families = s.item_family[s.offer_item[plan.alloc_offer[inside]]]
+    families = s.items.family[s.offers.item[plan.alloc_offer[inside]]]
     np.add.at(units, (families, plan.alloc_week[inside]), plan.alloc_quantity[inside])
-    need = s.family_crew_per_unit[:, None] * np.cumsum(units, axis=1)
+    need = s.families.crew_per_unit[:, None] * np.cumsum(units, axis=1)
     short = need - crew_capacity(s, plan.seats_used)
     worst = short.max(axis=1, initial=0.0)
-    return {s.family_codes[f]: float(max(worst[f], 0.0)) for f in np.flatnonzero(s.family_crew_per_unit > 0)}
+    return {
+        s.families.codes[f]: float(max(worst[f], 0.0)) for f in np.flatnonzero(s.families.crew_per_unit > 0)
+    }

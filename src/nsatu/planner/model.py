@@ -250,12 +250,12 @@ def value_at(unit_value: FloatArray, due: IntArray, week: IntArray, half_life: f
 
 def earliest_weeks(s: Scenario) -> IntArray:
     """Offers x hubs: earliest arrival week through each hub, horizon when no route."""
-    n_offers, n_hubs = len(s.offer_ids), len(s.hub_codes)
-    lead = np.full((len(s.nation_codes), n_hubs), -1, dtype=np.int64)
-    if s.route_donor.size:
-        order = np.argsort(-s.route_lead_days, kind="stable")  # the shortest duplicate wins
-        lead[s.route_donor[order], s.route_hub[order]] = s.route_lead_days[order]
-    offer_lead = lead[s.offer_donor] if n_offers else np.zeros((0, n_hubs), np.int64)
+    n_offers, n_hubs = len(s.offers.ids), len(s.hubs.codes)
+    lead = np.full((len(s.nations.codes), n_hubs), -1, dtype=np.int64)
+    if s.routes.donor.size:
+        order = np.argsort(-s.routes.lead_days, kind="stable")  # the shortest duplicate wins
+        lead[s.routes.donor[order], s.routes.hub[order]] = s.routes.lead_days[order]
+    offer_lead = lead[s.offers.donor] if n_offers else np.zeros((0, n_hubs), np.int64)
     days = s.offer_available_day[:, None] + offer_lead
     weeks = np.maximum(days // 7, 0)
     return np.where(offer_lead >= 0, np.minimum(weeks, s.horizon_weeks), s.horizon_weeks)
@@ -263,9 +263,9 @@ def earliest_weeks(s: Scenario) -> IntArray:
 
 def usable_quantity(s: Scenario) -> FloatArray:
     """Offer quantity that can ever be allocated: 0 when withdrawn, whole units for `each`."""
-    each = s.item_is_each[s.offer_item] if len(s.offer_ids) else np.zeros(0, bool)
-    q = np.where(each, np.floor(s.offer_quantity + 1e-9), s.offer_quantity)
-    return np.where(s.offer_withdrawn, 0.0, np.maximum(q, 0.0))
+    each = s.items.is_each[s.offers.item] if len(s.offers.ids) else np.zeros(0, bool)
+    q = np.where(each, np.floor(s.offers.quantity + 1e-9), s.offers.quantity)
+    return np.where(s.offers.withdrawn, 0.0, np.maximum(q, 0.0))
 
 
 def unique_rows(key: npt.NDArray[np.generic]) -> tuple[IntArray, IntArray]:
@@ -297,21 +297,21 @@ def _row_codes(matrix: BoolArray) -> IntArray:
 def reduce_scenario(s: Scenario) -> Reduction:
     """Merge identical offers and requirements; drop offers that can serve nothing."""
     horizon = s.horizon_weeks
-    n_req = len(s.requirement_ids)
-    n_fam = len(s.family_codes)
-    ok = s.requirement_family_ok.reshape(n_req, n_fam)
+    n_req = len(s.requirements.ids)
+    n_fam = len(s.families.codes)
+    ok = s.requirements.family_ok.reshape(n_req, n_fam)
 
     # requirement groups; earmark targets stay alone so earmarks keep their meaning
     due = np.minimum(s.requirement_due_week, horizon - 1)
     targeted = np.zeros(n_req, bool)
-    targeted[s.offer_earmark[s.offer_earmark >= 0]] = True
+    targeted[s.offers.earmark[s.offers.earmark >= 0]] = True
     alone = np.where(targeted, np.arange(n_req), -1)
-    quantity = s.requirement_quantity.astype(np.float64)
+    quantity = s.requirements.quantity.astype(np.float64)
     if n_req:
         key = np.column_stack(
             [
                 _row_codes(ok).astype(np.float64),
-                s.requirement_priority.astype(np.float64),
+                s.requirements.priority.astype(np.float64),
                 quantity,
                 due.astype(np.float64),
                 alone.astype(np.float64),
@@ -325,22 +325,22 @@ def reduce_scenario(s: Scenario) -> Reduction:
     group_quantity: FloatArray = np.bincount(req_group, weights=quantity, minlength=n_groups).astype(
         np.float64
     )
-    unit_value = s.requirement_weight[first_req] / quantity[first_req]
+    unit_value = s.requirements.weight[first_req] / quantity[first_req]
 
     # offers that can serve something
-    n_off = len(s.offer_ids)
+    n_off = len(s.offers.ids)
     earliest = earliest_weeks(s)
     usable = usable_quantity(s)
-    fam = s.item_family[s.offer_item] if n_off else np.zeros(0, np.int64)
+    fam = s.items.family[s.offers.item] if n_off else np.zeros(0, np.int64)
     family_useful = np.asarray(ok.any(axis=0), dtype=bool) if n_req else np.zeros(n_fam, bool)
-    earmark = s.offer_earmark
+    earmark = s.offers.earmark
     earmark_ok: BoolArray = ok[np.maximum(earmark, 0), fam] if n_req else np.zeros(n_off, bool)
     serves = np.where(earmark >= 0, earmark_ok, family_useful[fam])
     keep = (usable > 0) & serves & (earliest < horizon).any(axis=1)
     offer_class = np.full(n_off, -1, dtype=np.int64)
     if keep.any():
         kept = np.flatnonzero(keep)
-        key2 = np.column_stack([s.offer_item[kept], earmark[kept], earliest[kept]])
+        key2 = np.column_stack([s.offers.item[kept], earmark[kept], earliest[kept]])
         first, inverse = unique_rows(key2)
         offer_class[kept] = inverse
         class_first_offer = kept[first]
@@ -354,7 +354,7 @@ def reduce_scenario(s: Scenario) -> Reduction:
         horizon=horizon,
         half_life=float(s.lateness_half_life_weeks),
         offer_class=offer_class,
-        class_item=s.offer_item[class_first_offer],
+        class_item=s.offers.item[class_first_offer],
         class_earmark=earmark[class_first_offer],
         class_quantity=class_quantity,
         class_first_offer=class_first_offer,
@@ -388,11 +388,11 @@ def define_shipments(s: Scenario, lp: LinearProgram) -> None:
     cls, hub = np.nonzero(red.class_earliest < red.horizon)
     red.ship_class, red.ship_hub = cls.astype(np.int64), hub.astype(np.int64)
     red.ship_week = red.class_earliest[cls, hub].astype(np.int64)
-    class_label = [s.offer_ids[o] for o in red.class_first_offer]
+    class_label = [s.offers.ids[o] for o in red.class_first_offer]
     cols = lp.add_columns(
         "Ship",
         (red.ship_class, red.ship_hub),
-        (class_label, s.hub_codes),
+        (class_label, s.hubs.codes),
         upper=red.class_quantity[cls] if cls.size else np.zeros(0),
     )
     rows = lp.add_rows(
@@ -409,8 +409,8 @@ def define_hub_queues(s: Scenario, lp: LinearProgram) -> None:
     """Per (hub, item, earmark) queue: Release[q,w] arrives in week w, Wait[q,w] waits on."""
     red = lp.reduction
     horizon = red.horizon
-    n_items = len(s.item_codes)
-    n_req = len(s.requirement_ids)
+    n_items = len(s.items.codes)
+    n_req = len(s.requirements.ids)
     earmark = red.class_earmark[red.ship_class]
     key = (red.ship_hub * n_items + red.class_item[red.ship_class]) * (n_req + 1) + (earmark + 1)
     uniq, ship_queue = np.unique(key, return_inverse=True)
@@ -424,7 +424,7 @@ def define_hub_queues(s: Scenario, lp: LinearProgram) -> None:
     red.queue_first_week = first
 
     # pools: (family, earmark group)
-    fam = s.item_family[red.queue_item]
+    fam = s.items.family[red.queue_item]
     em_group = np.where(queue_earmark >= 0, red.requirement_group[np.maximum(queue_earmark, 0)], -1)
     n_groups = red.group_quantity.shape[0]
     pool_key = fam * (n_groups + 1) + (em_group + 1)
@@ -435,16 +435,16 @@ def define_hub_queues(s: Scenario, lp: LinearProgram) -> None:
     pool_first = np.full(puniq.shape[0], horizon, dtype=np.int64)
     np.minimum.at(pool_first, red.queue_pool, first)
     red.pool_first_week = pool_first
-    fam_each = np.zeros(len(s.family_codes), bool)
-    np.logical_or.at(fam_each, s.item_family, s.item_is_each)
+    fam_each = np.zeros(len(s.families.codes), bool)
+    np.logical_or.at(fam_each, s.items.family, s.items.is_each)
     red.pool_is_each = fam_each[red.pool_family]
 
     start, q, week = _grid(first, horizon)
     queue_label = [
-        f"{s.hub_codes[h]}:{s.item_codes[i]}" + (f">{s.requirement_ids[e]}" if e >= 0 else "")
+        f"{s.hubs.codes[h]}:{s.items.codes[i]}" + (f">{s.requirements.ids[e]}" if e >= 0 else "")
         for h, i, e in zip(red.queue_hub, red.queue_item, queue_earmark, strict=True)
     ]
-    each = s.item_is_each[red.queue_item[q]]
+    each = s.items.is_each[red.queue_item[q]]
     release = lp.add_columns("Release", (q, week), (queue_label, "w"), integer=each)
     wait = lp.add_columns("Wait", (q, week), (queue_label, "w"))
     rows = lp.add_rows("Queue-balance", (q, week), (queue_label, "w"), lower=0.0, upper=0.0)
@@ -466,7 +466,7 @@ def define_hub_capacity(s: Scenario, lp: LinearProgram) -> None:
     release = lp.columns("Release")
     block = lp.col_blocks["Release"]
     q, week = block.keys
-    mass = s.item_mass_t[red.queue_item[q]]
+    mass = s.items.mass_t[red.queue_item[q]]
     hub = red.queue_hub[q]
     heavy = mass > 0
     key = hub[heavy] * horizon + week[heavy]
@@ -474,7 +474,7 @@ def define_hub_capacity(s: Scenario, lp: LinearProgram) -> None:
     rows = lp.add_rows(
         "Hub-capacity",
         (uniq // horizon, uniq % horizon),
-        (s.hub_codes, "w"),
+        (s.hubs.codes, "w"),
         upper=s.hub_week_capacity()[uniq // horizon, uniq % horizon],
     )
     lp.add_entries(rows[inverse.reshape(-1)], release[heavy], mass[heavy])
@@ -486,7 +486,7 @@ def define_family_pools(s: Scenario, lp: LinearProgram) -> None:
     horizon = red.horizon
     start, g, week = _grid(red.pool_first_week, horizon)
     pool_label = [
-        s.family_codes[f] + (f">{s.requirement_ids[red.group_first_requirement[e]]}" if e >= 0 else "")
+        s.families.codes[f] + (f">{s.requirements.ids[red.group_first_requirement[e]]}" if e >= 0 else "")
         for f, e in zip(red.pool_family, red.pool_earmark_group, strict=True)
     ]
     stock = lp.add_columns("Stock", (g, week), (pool_label, "w"))
@@ -534,7 +534,7 @@ def define_assignments(s: Scenario, lp: LinearProgram) -> None:
     pool = pair_pool[col_pair]
     group = pair_group[col_pair]
     pool_label = list(lp.data["pool_label"])
-    group_label = [s.requirement_ids[r] for r in red.group_first_requirement]
+    group_label = [s.requirements.ids[r] for r in red.group_first_requirement]
     cols = lp.add_columns(
         "Assign",
         (pool, group, col_week),
@@ -557,7 +557,7 @@ def define_requirement_quantity(s: Scenario, lp: LinearProgram) -> None:
     rows = lp.add_rows(
         "Requirement-quantity",
         (np.arange(n_groups, dtype=np.int64),),
-        ([s.requirement_ids[r] for r in red.group_first_requirement],),
+        ([s.requirements.ids[r] for r in red.group_first_requirement],),
         upper=red.group_quantity,
     )
     group = lp.col_blocks["Assign"].keys[1]
@@ -569,28 +569,28 @@ def define_crew_readiness(s: Scenario, lp: LinearProgram) -> None:
     Seats[s] per course (0..seats)."""
     red = lp.reduction
     horizon = red.horizon
-    n_fam = len(s.family_codes)
-    crew = s.family_crew_per_unit
+    n_fam = len(s.families.codes)
+    crew = s.families.crew_per_unit
     fam_first = np.full(n_fam, horizon, dtype=np.int64)
     np.minimum.at(fam_first, red.pool_family, red.pool_first_week)
     crewed = np.flatnonzero((crew > 0) & (fam_first < horizon))
     first = fam_first[crewed]
     start, fi, week = _grid(first, horizon)
     fam = crewed[fi]
-    arrived = lp.add_columns("Arrived", (fam, week), (s.family_codes, "w"))
-    count_rows = lp.add_rows("Crew-count", (fam, week), (s.family_codes, "w"), lower=0.0, upper=0.0)
+    arrived = lp.add_columns("Arrived", (fam, week), (s.families.codes, "w"))
+    count_rows = lp.add_rows("Crew-count", (fam, week), (s.families.codes, "w"), lower=0.0, upper=0.0)
     ready_rows = lp.add_rows(
         "Crew-ready",
         (fam, week),
-        (s.family_codes, "w"),
-        upper=s.family_existing_crews[fam] - s.crews_committed()[fam, week],
+        (s.families.codes, "w"),
+        upper=s.families.existing_crews[fam] - s.crews_committed()[fam, week],
     )
     # Arrived[w] - Arrived[w-1] - releases of the family in w = 0
     lp.add_entries(count_rows, arrived, 1.0)
     carried = week > first[fi]
     lp.add_entries(count_rows[carried], arrived[np.flatnonzero(carried) - 1], -1.0)
     q, qweek = lp.col_blocks["Release"].keys
-    qfam = s.item_family[red.queue_item[q]]
+    qfam = s.items.family[red.queue_item[q]]
     slot = np.full(n_fam, -1, dtype=np.int64)
     slot[crewed] = np.arange(crewed.shape[0])
     crewed_release = slot[qfam] >= 0
@@ -602,13 +602,13 @@ def define_crew_readiness(s: Scenario, lp: LinearProgram) -> None:
     )
     # crew_per_unit * Arrived[w] - seats of courses ready by w <= existing crews
     lp.add_entries(ready_rows, arrived, crew[fam])
-    n_courses = len(s.course_ids)
+    n_courses = len(s.courses.ids)
     seats = lp.add_columns(
-        "Seats", (np.arange(n_courses, dtype=np.int64),), (s.course_ids,), upper=s.course_seats
+        "Seats", (np.arange(n_courses, dtype=np.int64),), (s.courses.ids,), upper=s.courses.seats
     )
     if n_courses and crewed.size:
         ready = s.course_ready_week
-        cslot = slot[s.course_family]
+        cslot = slot[s.courses.family]
         useful = np.flatnonzero(cslot >= 0)
         # a course counts from max(ready week, the family's first row) to the horizon
         lengths = np.where(
@@ -629,10 +629,10 @@ def define_family_introduction(s: Scenario, lp: LinearProgram) -> None:
     block = lp.col_blocks["Assign"]
     pool, group = block.keys[0], block.keys[1]
     fam = red.pool_family[pool]
-    new = ~s.family_in_service[fam]
-    n_fam = len(s.family_codes)
+    new = ~s.families.in_service[fam]
+    n_fam = len(s.families.codes)
     families = np.unique(fam[new])
-    intro = lp.add_columns("Introduce", (families,), (s.family_codes,), upper=1.0, integer=True)
+    intro = lp.add_columns("Introduce", (families,), (s.families.codes,), upper=1.0, integer=True)
     slot = np.full(n_fam, -1, dtype=np.int64)
     slot[families] = np.arange(families.shape[0])
     n_groups = red.group_quantity.shape[0]
@@ -642,7 +642,7 @@ def define_family_introduction(s: Scenario, lp: LinearProgram) -> None:
     rows = lp.add_rows(
         "Family-link",
         (link_fam, link_group),
-        (s.family_codes, [s.requirement_ids[r] for r in red.group_first_requirement]),
+        (s.families.codes, [s.requirements.ids[r] for r in red.group_first_requirement]),
         upper=0.0,
     )
     lp.add_entries(rows[inverse.reshape(-1)], lp.columns("Assign")[new], 1.0)
@@ -652,25 +652,25 @@ def define_family_introduction(s: Scenario, lp: LinearProgram) -> None:
     # introducing a family by small fractions spread over many requirements
     demand = np.zeros(n_fam)
     np.add.at(demand, link_fam, red.group_quantity[link_group])
-    total = lp.add_rows("Family-total", (families,), (s.family_codes,), upper=0.0)
+    total = lp.add_rows("Family-total", (families,), (s.families.codes,), upper=0.0)
     lp.add_entries(total[slot[fam[new]]], lp.columns("Assign")[new], 1.0)
     lp.add_entries(total, intro, -np.minimum(supply[families], demand[families]))
 
 
 def family_supply_cap(s: Scenario, red: Reduction) -> FloatArray:
     """Per family, the most units that can ever arrive: offered, and crewed by the horizon."""
-    n_fam = len(s.family_codes)
+    n_fam = len(s.families.codes)
     supply = np.zeros(n_fam)
-    np.add.at(supply, s.item_family[red.class_item], red.class_quantity)
-    crews = s.family_existing_crews.astype(np.float64).copy()
-    if len(s.course_ids):
+    np.add.at(supply, s.items.family[red.class_item], red.class_quantity)
+    crews = s.families.existing_crews.astype(np.float64).copy()
+    if len(s.courses.ids):
         in_time = s.course_ready_week < red.horizon
-        np.add.at(crews, s.course_family[in_time], s.course_seats[in_time])
+        np.add.at(crews, s.courses.family[in_time], s.courses.seats[in_time])
     if s.horizon_weeks > 0:
         crews -= s.crews_committed()[:, -1]  # rule 7 in the last week bounds every unit
-    crew = s.family_crew_per_unit
+    crew = s.families.crew_per_unit
     each = np.zeros(n_fam, bool)
-    np.logical_or.at(each, s.item_family, s.item_is_each)
+    np.logical_or.at(each, s.items.family, s.items.is_each)
     with np.errstate(divide="ignore", invalid="ignore"):
         cap = np.where(crew > 0, crews / np.where(crew > 0, crew, 1.0), np.inf)
     cap = np.where(each & np.isfinite(cap), np.floor(cap + 1e-9), cap)
@@ -682,7 +682,7 @@ def define_objective(s: Scenario, lp: LinearProgram) -> None:
     lp.col_cost = np.zeros(lp.n_cols)
     lp.col_cost[lp.columns("Assign")] = lp.data["assign_value"]
     intro = lp.col_blocks["Introduce"]
-    lp.col_cost[lp.columns("Introduce")] = -s.family_cost[intro.keys[0]]
+    lp.col_cost[lp.columns("Introduce")] = -s.families.cost[intro.keys[0]]
 
 
 DEFINES: list[Callable[[Scenario, LinearProgram], None]] = [
@@ -739,11 +739,11 @@ def define_flow_variables(s: Scenario, lp: LinearProgram) -> None:
     horizon = s.horizon_weeks
     earliest = earliest_weeks(s)
     usable = usable_quantity(s)
-    fam = s.item_family[s.offer_item]
-    ok = s.requirement_family_ok[:, fam].T  # offers x requirements
-    earmark = s.offer_earmark
+    fam = s.items.family[s.offers.item]
+    ok = s.requirements.family_ok[:, fam].T  # offers x requirements
+    earmark = s.offers.earmark
     has_em = earmark >= 0
-    ok[has_em] &= np.arange(len(s.requirement_ids))[None, :] == earmark[has_em, None]
+    ok[has_em] &= np.arange(len(s.requirements.ids))[None, :] == earmark[has_em, None]
     ok &= (usable > 0)[:, None]
     po, pr = np.nonzero(ok)
     # pair x hub with a route
@@ -759,12 +759,12 @@ def define_flow_variables(s: Scenario, lp: LinearProgram) -> None:
     cols = lp.add_columns(
         "Flow",
         (o, r, h, w),
-        (s.offer_ids, s.requirement_ids, s.hub_codes, "w"),
-        upper=np.minimum(usable[o], s.requirement_quantity[r]),
-        integer=s.item_is_each[s.offer_item[o]],
+        (s.offers.ids, s.requirements.ids, s.hubs.codes, "w"),
+        upper=np.minimum(usable[o], s.requirements.quantity[r]),
+        integer=s.items.is_each[s.offers.item[o]],
     )
     lp.data["flow_value"] = value_at(
-        s.requirement_weight[r] / s.requirement_quantity[r],
+        s.requirements.weight[r] / s.requirements.quantity[r],
         s.requirement_due_week[r],
         w,
         s.lateness_half_life_weeks,
@@ -776,10 +776,10 @@ def direct_column_count(s: Scenario) -> int:
     """How many Flow columns the direct model would have (to decide whether to build it)."""
     horizon = s.horizon_weeks
     earliest = earliest_weeks(s)
-    fam = s.item_family[s.offer_item]
-    ok = s.requirement_family_ok[:, fam].T
-    has_em = s.offer_earmark >= 0
-    ok[has_em] &= np.arange(len(s.requirement_ids))[None, :] == s.offer_earmark[has_em, None]
+    fam = s.items.family[s.offers.item]
+    ok = s.requirements.family_ok[:, fam].T
+    has_em = s.offers.earmark >= 0
+    ok[has_em] &= np.arange(len(s.requirements.ids))[None, :] == s.offers.earmark[has_em, None]
     ok &= (usable_quantity(s) > 0)[:, None]
     per_offer = np.maximum(horizon - earliest, 0).sum(axis=1)
     return int((ok.sum(axis=1) * per_offer).sum())
@@ -790,24 +790,24 @@ def define_direct_rows(s: Scenario, lp: LinearProgram) -> None:
     horizon = s.horizon_weeks
     o, r, h, w = lp.col_blocks["Flow"].keys
     flow = lp.columns("Flow")
-    n_off, n_req = len(s.offer_ids), len(s.requirement_ids)
+    n_off, n_req = len(s.offers.ids), len(s.requirements.ids)
     rows = lp.add_rows(
-        "Offer-supply", (np.arange(n_off, dtype=np.int64),), (s.offer_ids,), upper=usable_quantity(s)
+        "Offer-supply", (np.arange(n_off, dtype=np.int64),), (s.offers.ids,), upper=usable_quantity(s)
     )
     lp.add_entries(rows[o], flow, 1.0)
     rows = lp.add_rows(
         "Requirement-quantity",
         (np.arange(n_req, dtype=np.int64),),
-        (s.requirement_ids,),
-        upper=s.requirement_quantity,
+        (s.requirements.ids,),
+        upper=s.requirements.quantity,
     )
     lp.add_entries(rows[r], flow, 1.0)
-    n_hubs = len(s.hub_codes)
+    n_hubs = len(s.hubs.codes)
     hub, week = np.divmod(np.arange(n_hubs * horizon, dtype=np.int64), horizon)
     rows = lp.add_rows(
-        "Hub-capacity", (hub, week), (s.hub_codes, "w"), upper=s.hub_week_capacity()[hub, week]
+        "Hub-capacity", (hub, week), (s.hubs.codes, "w"), upper=s.hub_week_capacity()[hub, week]
     )
-    lp.add_entries(rows[h * horizon + w], flow, s.item_mass_t[s.offer_item[o]])
+    lp.add_entries(rows[h * horizon + w], flow, s.items.mass_t[s.offers.item[o]])
 
 
 def define_direct_crews(s: Scenario, lp: LinearProgram) -> None:
@@ -815,59 +815,59 @@ def define_direct_crews(s: Scenario, lp: LinearProgram) -> None:
     horizon = s.horizon_weeks
     o, _, _, w = lp.col_blocks["Flow"].keys
     flow = lp.columns("Flow")
-    fam = s.item_family[s.offer_item[o]]
-    n_fam = len(s.family_codes)
-    crewed = np.flatnonzero(s.family_crew_per_unit > 0)
+    fam = s.items.family[s.offers.item[o]]
+    n_fam = len(s.families.codes)
+    crewed = np.flatnonzero(s.families.crew_per_unit > 0)
     slot = np.full(n_fam, -1, dtype=np.int64)
     slot[crewed] = np.arange(crewed.shape[0])
     f_rows, week = np.divmod(np.arange(crewed.shape[0] * horizon, dtype=np.int64), horizon)
     rows = lp.add_rows(
         "Crew-ready",
         (crewed[f_rows], week),
-        (s.family_codes, "w"),
-        upper=s.family_existing_crews[crewed[f_rows]] - s.crews_committed()[crewed[f_rows], week],
+        (s.families.codes, "w"),
+        upper=s.families.existing_crews[crewed[f_rows]] - s.crews_committed()[crewed[f_rows], week],
     )
     c = np.flatnonzero(slot[fam] >= 0)
     lengths = horizon - w[c]
     col = np.repeat(c, lengths)
     offs = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     lp.add_entries(
-        rows[slot[fam[col]] * horizon + w[col] + offs], flow[col], s.family_crew_per_unit[fam[col]]
+        rows[slot[fam[col]] * horizon + w[col] + offs], flow[col], s.families.crew_per_unit[fam[col]]
     )
-    n_courses = len(s.course_ids)
+    n_courses = len(s.courses.ids)
     seats = lp.add_columns(
-        "Seats", (np.arange(n_courses, dtype=np.int64),), (s.course_ids,), upper=s.course_seats
+        "Seats", (np.arange(n_courses, dtype=np.int64),), (s.courses.ids,), upper=s.courses.seats
     )
     ready = s.course_ready_week
     useful = (
-        np.flatnonzero((slot[s.course_family] >= 0) & (ready < horizon))
+        np.flatnonzero((slot[s.courses.family] >= 0) & (ready < horizon))
         if n_courses
         else np.zeros(0, np.int64)
     )
     lengths = horizon - ready[useful]
     course = np.repeat(useful, lengths)
     offs = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    lp.add_entries(rows[slot[s.course_family[course]] * horizon + ready[course] + offs], seats[course], -1.0)
+    lp.add_entries(rows[slot[s.courses.family[course]] * horizon + ready[course] + offs], seats[course], -1.0)
 
 
 def define_direct_families(s: Scenario, lp: LinearProgram) -> None:
     """Introduce[f] with one big-M row per new family (the textbook way)."""
     o = lp.col_blocks["Flow"].keys[0]
     flow = lp.columns("Flow")
-    fam = s.item_family[s.offer_item[o]]
-    new = ~s.family_in_service[fam]
+    fam = s.items.family[s.offers.item[o]]
+    new = ~s.families.in_service[fam]
     families = np.unique(fam[new])
-    intro = lp.add_columns("Introduce", (families,), (s.family_codes,), upper=1.0, integer=True)
-    rows = lp.add_rows("Family-link", (families,), (s.family_codes,), upper=0.0)
-    slot = np.full(len(s.family_codes), -1, dtype=np.int64)
+    intro = lp.add_columns("Introduce", (families,), (s.families.codes,), upper=1.0, integer=True)
+    rows = lp.add_rows("Family-link", (families,), (s.families.codes,), upper=0.0)
+    slot = np.full(len(s.families.codes), -1, dtype=np.int64)
     slot[families] = np.arange(families.shape[0])
     lp.add_entries(rows[slot[fam[new]]], flow[new], 1.0)
-    supply = np.zeros(len(s.family_codes))
-    np.add.at(supply, s.item_family[s.offer_item], usable_quantity(s))
+    supply = np.zeros(len(s.families.codes))
+    np.add.at(supply, s.items.family[s.offers.item], usable_quantity(s))
     lp.add_entries(rows, intro, -supply[families])
     lp.col_cost = np.zeros(lp.n_cols)
     lp.col_cost[flow] = lp.data["flow_value"]
-    lp.col_cost[intro] = -s.family_cost[families]
+    lp.col_cost[intro] = -s.families.cost[families]
 
 
 DIRECT_DEFINES: list[Callable[[Scenario, LinearProgram], None]] = [

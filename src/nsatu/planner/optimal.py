@@ -140,7 +140,7 @@ def _plan_optimal(
     started: float,
 ) -> Plan:
     s.check_shapes()
-    if len(s.requirement_ids) == 0 or len(s.offer_ids) == 0:
+    if len(s.requirements.ids) == 0 or len(s.offers.ids) == 0:
         return _empty_plan(s, "no requirements or no offers: nothing to allocate")
     deadline = started + time_limit
     report(ProgressEvent("build", 0.0, message="splitting the scenario by capability"))
@@ -424,14 +424,14 @@ def _rescheduled(s: Scenario, plan: Plan) -> Plan | None:
     """A previous plan's lines that still fit this scenario's offers and
     requirements (rules 1-4), scheduled through the hubs anew."""
     o, r, q = plan.alloc_offer, plan.alloc_requirement, plan.alloc_quantity
-    inside = (o >= 0) & (o < len(s.offer_ids)) & (r >= 0) & (r < len(s.requirement_ids)) & (q > 0)
+    inside = (o >= 0) & (o < len(s.offers.ids)) & (r >= 0) & (r < len(s.requirements.ids)) & (q > 0)
     o, r, q = o[inside], r[inside], q[inside]
-    family = s.item_family[s.offer_item[o]]
-    earmark = s.offer_earmark[o]
-    ok = s.requirement_family_ok[r, family] & ((earmark < 0) | (earmark == r))
+    family = s.items.family[s.offers.item[o]]
+    earmark = s.offers.earmark[o]
+    ok = s.requirements.family_ok[r, family] & ((earmark < 0) | (earmark == r))
     usable = model.usable_quantity(s)
     ok &= _within(o, q, ok, usable)
-    ok &= _within(r, q, ok, s.requirement_quantity)
+    ok &= _within(r, q, ok, s.requirements.quantity)
     if not ok.any():
         return None
     return schedule_through_hubs(s, o[ok], r[ok], q[ok])
@@ -474,13 +474,13 @@ def _supply_bound(s: Scenario) -> float:
     """A bound needing no solver: each requirement yields at most its weight times
     the share of it that compatible, usable offers could cover."""
     usable = model.usable_quantity(s)
-    fam = s.item_family[s.offer_item]
-    ok = s.requirement_family_ok[:, fam]  # requirements x offers
-    earmark = s.offer_earmark
-    ok = ok & ((earmark < 0) | (earmark[None, :] == np.arange(len(s.requirement_ids))[:, None]))
+    fam = s.items.family[s.offers.item]
+    ok = s.requirements.family_ok[:, fam]  # requirements x offers
+    earmark = s.offers.earmark
+    ok = ok & ((earmark < 0) | (earmark[None, :] == np.arange(len(s.requirements.ids))[:, None]))
     supply = ok.astype(np.float64) @ usable
-    share = np.minimum(1.0, supply / s.requirement_quantity)
-    return float((s.requirement_weight * share).sum())
+    share = np.minimum(1.0, supply / s.requirements.quantity)
+    return float((s.requirements.weight * share).sum())
 
 
 def _empty_plan(s: Scenario, message: str) -> Plan:
@@ -561,8 +561,8 @@ def plan_of_columns(
 
     # shipments into queues, releases out of them
     q, week = lp.col_blocks["Release"].keys
-    release = _whole(np.maximum(x[lp.columns("Release")], 0), s.item_is_each[red.queue_item[q]])
-    ship_each = s.item_is_each[red.class_item[red.ship_class]]
+    release = _whole(np.maximum(x[lp.columns("Release")], 0), s.items.is_each[red.queue_item[q]])
+    ship_each = s.items.is_each[red.class_item[red.ship_class]]
     ship = _whole_shipments(lp, release, ship_each, time_limit)
     if ship is None:
         ship = np.clip(_whole(x[lp.columns("Ship")], ship_each), 0, lp.col_upper[lp.columns("Ship")])
@@ -658,7 +658,7 @@ def _plan_of_pieces(
         line_group[l_order],
         line_amount[l_order],
         red.requirement_group[members_order],
-        s.requirement_quantity[members_order],
+        s.requirements.quantity[members_order],
     )
     line_piece = line_piece[l_order][ia]
     line_req = members_order[ib]
@@ -674,7 +674,7 @@ def _plan_of_pieces(
     )
     lp_idx = c_order[ia]
     offer = o_order[ib]
-    each = s.item_is_each[s.offer_item[offer]]
+    each = s.items.is_each[s.offers.item[offer]]
     quantity = _whole(amount, each)
     keep = quantity > 0
     lp_idx = lp_idx[keep]
@@ -760,7 +760,7 @@ def _reassign(
     fam = red.pool_family[node_pool[col_node]]
     # without family decisions, every family of a used pair counts as introduced:
     # no Introduce column, no link row, and the problem is a transportation LP
-    new = ~s.family_in_service[fam] if decide_families else np.zeros(fam.shape[0], bool)
+    new = ~s.families.in_service[fam] if decide_families else np.zeros(fam.shape[0], bool)
     families = np.unique(fam[new])
     n_cols = col_node.shape[0]
     n_fam_cols = families.shape[0]
@@ -786,7 +786,7 @@ def _reassign(
     )
     n_rows = n_nodes + n_groups + links.shape[0]
     matrix = sp.csr_matrix((vals, (rows, cols)), shape=(n_rows, n_cols + n_fam_cols))
-    cost = np.concatenate([value, -s.family_cost[families]])
+    cost = np.concatenate([value, -s.families.cost[families]])
     upper = np.concatenate([red.group_quantity[col_group], np.ones(n_fam_cols)])
     integer = np.concatenate([red.pool_is_each[node_pool[col_node]], np.ones(n_fam_cols, bool)])
     if not decide_families:
@@ -882,7 +882,7 @@ def columns_of_plan(
     # trim offers and requirements over their quantity, in line order
     usable = model.usable_quantity(s)
     ok &= _within(o, qty, ok, usable)
-    ok &= _within(r, qty, ok, s.requirement_quantity)
+    ok &= _within(r, qty, ok, s.requirements.quantity)
     if only_mask:
         return ok.astype(np.float64)
     if not ok.any():
@@ -910,10 +910,10 @@ def columns_of_plan(
     # cumulative arrivals of crewed families
     fam, fweek = lp.col_blocks["Arrived"].keys
     if fam.shape[0]:
-        line_fam = s.item_family[red.class_item[k]]
+        line_fam = s.items.family[red.class_item[k]]
         crewed = lp.data["crewed_families"].astype(np.int64)
-        f_first = np.full(len(s.family_codes), horizon, dtype=np.int64)
-        f_start = np.zeros(len(s.family_codes), dtype=np.int64)
+        f_first = np.full(len(s.families.codes), horizon, dtype=np.int64)
+        f_start = np.zeros(len(s.families.codes), dtype=np.int64)
         firsts = fweek[np.concatenate([[0], np.flatnonzero(np.diff(fam) != 0) + 1])]
         f_first[crewed] = firsts
         lengths = horizon - firsts

@@ -13,16 +13,8 @@ from typing import Literal, cast, get_args
 
 import numpy as np
 
-from nsatu.planner.scenario import (
-    BoolArray,
-    CellError,
-    FloatArray,
-    IntArray,
-    Scenario,
-    ScenarioError,
-    csv_bytes,
-    write_files_atomically,
-)
+from nsatu.planner.io import CellError, ScenarioError, csv_bytes, write_files_atomically
+from nsatu.planner.scenario import BoolArray, FloatArray, IntArray, Scenario
 
 PlanStatus = Literal["optimal", "feasible", "time_limit", "infeasible", "empty", "error"]
 Method = Literal["optimal", "greedy", "country", "robust"]
@@ -93,9 +85,9 @@ def write_plan(s: Scenario, plan: Plan, out_dir: Path) -> None:
 
     rows: list[list[object]] = [
         [
-            s.offer_ids[int(plan.alloc_offer[k])],
-            s.requirement_ids[int(plan.alloc_requirement[k])],
-            s.hub_codes[int(plan.alloc_hub[k])],
+            s.offers.ids[int(plan.alloc_offer[k])],
+            s.requirements.ids[int(plan.alloc_requirement[k])],
+            s.hubs.codes[int(plan.alloc_hub[k])],
             float(plan.alloc_quantity[k]),
             int(plan.alloc_week[k]),
         ]
@@ -104,7 +96,7 @@ def write_plan(s: Scenario, plan: Plan, out_dir: Path) -> None:
     ]
     files = {"allocations.csv": csv_bytes(list(ALLOCATION_COLUMNS), rows)}
     if plan.seats_used is not None:
-        seats: list[list[object]] = [[c, float(plan.seats_used[i])] for i, c in enumerate(s.course_ids)]
+        seats: list[list[object]] = [[c, float(plan.seats_used[i])] for i, c in enumerate(s.courses.ids)]
         files["training.csv"] = csv_bytes(list(TRAINING_COLUMNS), seats)
     metrics = dict(plan.metrics) if "objective" in plan.metrics else compute_metrics(s, plan)
     metrics.setdefault("method", plan.method)
@@ -126,7 +118,7 @@ def read_plan(s: Scenario, plan_dir: Path) -> Plan:
     errors: list[CellError] = []
     if not folder.is_dir():
         raise ScenarioError([CellError(str(folder), 0, "", "no such plan folder")])
-    offers, requirements, hubs = s.offer_index, s.requirement_index, s.hub_index
+    offers, requirements, hubs = s.offers.index, s.requirements.index, s.hubs.index
     columns: dict[str, list[object]] = {c: [] for c in ALLOCATION_COLUMNS}
     table = _plan_table(folder / "allocations.csv", ALLOCATION_COLUMNS, errors, required=True)
     for number, row in table:
@@ -157,8 +149,8 @@ def read_plan(s: Scenario, plan_dir: Path) -> Plan:
                 columns[column].append(value)
     seats_used: FloatArray | None = None
     if (folder / "training.csv").exists():
-        seats_used = np.zeros(len(s.course_ids))
-        courses = s.course_index
+        seats_used = np.zeros(len(s.courses.ids))
+        courses = s.courses.index
         seen: dict[str, int] = {}
         for number, row in _plan_table(folder / "training.csv", TRAINING_COLUMNS, errors, required=True):
             c = courses.get(row["course_id"], -1)

@@ -47,19 +47,19 @@ NORMAL_SHARE = 0.4
 
 def donor_values(s: Scenario, plan: Plan) -> FloatArray:
     """Per nation (scenario order): the value its allocation lines deliver, ``V_d``."""
-    values = np.zeros(len(s.nation_codes))
+    values = np.zeros(len(s.nations.codes))
     if plan.n_lines:
         unit_weight, tau, _ = line_values(s, plan)
-        np.add.at(values, s.offer_donor[plan.alloc_offer], unit_weight * tau * plan.alloc_quantity)
+        np.add.at(values, s.offers.donor[plan.alloc_offer], unit_weight * tau * plan.alloc_quantity)
     return values
 
 
 def fixed_plan_losses(s: Scenario, plan: Plan) -> dict[str, float]:
     """Per donor with offers: the pwf the plan loses when that donor's lines are removed."""
-    total = float(s.requirement_weight.sum())
+    total = float(s.requirements.weight.sum())
     values = donor_values(s, plan)
-    donors = sorted({s.nation_codes[int(d)] for d in s.offer_donor})
-    index = s.nation_index
+    donors = sorted({s.nations.codes[int(d)] for d in s.offers.donor})
+    index = s.nations.index
     return {d: (float(values[index[d]]) / total if total > 0 else 0.0) for d in donors}
 
 
@@ -88,24 +88,31 @@ def split_items_by_donor(s: Scenario) -> tuple[Scenario, IntArray]:
     Offers, requirements, hubs and families keep their positions, so a plan of
     the copy is a plan of ``s``. Offer classes of the model then never mix donors.
     """
-    pairs = sorted({(int(i), int(d)) for i, d in zip(s.offer_item, s.offer_donor, strict=True)})
+    pairs = sorted({(int(i), int(d)) for i, d in zip(s.offers.item, s.offers.donor, strict=True)})
     position = {pair: k for k, pair in enumerate(pairs)}
     item = np.array([p[0] for p in pairs], dtype=np.int64)
     donor = np.array([p[1] for p in pairs], dtype=np.int64)
     copy = dataclasses.replace(
         s,
-        item_codes=[f"{s.item_codes[i]}@{s.nation_codes[d]}" for i, d in pairs],
-        item_names=[s.item_names[i] for i, _ in pairs],
-        item_family=s.item_family[item],
-        item_unit=[s.item_unit[i] for i, _ in pairs],
-        item_is_each=s.item_is_each[item],
-        item_mass_t=s.item_mass_t[item],
-        item_nsn=[s.item_nsn[i] for i, _ in pairs],
-        offer_item=np.array(
-            [position[(int(i), int(d))] for i, d in zip(s.offer_item, s.offer_donor, strict=True)],
-            dtype=np.int64,
+        extra_columns={},
+        items=dataclasses.replace(
+            s.items,
+            codes=[f"{s.items.codes[i]}@{s.nations.codes[d]}" for i, d in pairs],
+            names=[s.items.names[i] for i, _ in pairs],
+            family=s.items.family[item],
+            unit=[s.items.unit[i] for i, _ in pairs],
+            is_each=s.items.is_each[item],
+            mass_t=s.items.mass_t[item],
+            nsn=[s.items.nsn[i] for i, _ in pairs],
+            is_whole=s.items.is_whole[item],
         ),
-        extra_columns={},  # positional extras of the item table no longer line up
+        offers=dataclasses.replace(
+            s.offers,
+            item=np.array(
+                [position[(int(i), int(d))] for i, d in zip(s.offers.item, s.offers.donor, strict=True)],
+                dtype=np.int64,
+            ),
+        ),
     )
     return copy, donor
 
@@ -125,9 +132,9 @@ def _define_queues_by_donor(item_donor: IntArray) -> Callable[[Scenario, LinearP
     def define(s: Scenario, lp: LinearProgram) -> None:
         red = lp.reduction
         horizon = red.horizon
-        n_items = len(s.item_codes)
-        n_req = len(s.requirement_ids)
-        n_fam = len(s.family_codes)
+        n_items = len(s.items.codes)
+        n_req = len(s.requirements.ids)
+        n_fam = len(s.families.codes)
         earmark = red.class_earmark[red.ship_class]
         key = (red.ship_hub * n_items + red.class_item[red.ship_class]) * (n_req + 1) + (earmark + 1)
         uniq, ship_queue = np.unique(key, return_inverse=True)
@@ -140,7 +147,7 @@ def _define_queues_by_donor(item_donor: IntArray) -> Callable[[Scenario, LinearP
         np.minimum.at(first, red.ship_queue, red.ship_week)
         red.queue_first_week = first
 
-        fam = s.item_family[red.queue_item]
+        fam = s.items.family[red.queue_item]
         donor = item_donor[red.queue_item]
         em_group = np.where(queue_earmark >= 0, red.requirement_group[np.maximum(queue_earmark, 0)], -1)
         n_groups = red.group_quantity.shape[0]
@@ -154,15 +161,15 @@ def _define_queues_by_donor(item_donor: IntArray) -> Callable[[Scenario, LinearP
         np.minimum.at(pool_first, red.queue_pool, first)
         red.pool_first_week = pool_first
         fam_each = np.zeros(n_fam, bool)
-        np.logical_or.at(fam_each, s.item_family, s.item_is_each)
+        np.logical_or.at(fam_each, s.items.family, s.items.is_each)
         red.pool_is_each = fam_each[red.pool_family]
 
         start, q, week = _grid(first, horizon)
         queue_label = [
-            f"{s.hub_codes[h]}:{s.item_codes[i]}" + (f">{s.requirement_ids[e]}" if e >= 0 else "")
+            f"{s.hubs.codes[h]}:{s.items.codes[i]}" + (f">{s.requirements.ids[e]}" if e >= 0 else "")
             for h, i, e in zip(red.queue_hub, red.queue_item, queue_earmark, strict=True)
         ]
-        each = s.item_is_each[red.queue_item[q]]
+        each = s.items.is_each[red.queue_item[q]]
         release = lp.add_columns("Release", (q, week), (queue_label, "w"), integer=each)
         wait = lp.add_columns("Wait", (q, week), (queue_label, "w"))
         rows = lp.add_rows("Queue-balance", (q, week), (queue_label, "w"), lower=0.0, upper=0.0)
@@ -335,7 +342,7 @@ def plan_robust(
 
 
 def _pwf(s: Scenario, plan: Plan) -> float:
-    total = float(s.requirement_weight.sum())
+    total = float(s.requirements.weight.sum())
     return float(donor_values(s, plan).sum()) / total if total > 0 else 0.0
 
 

@@ -28,13 +28,13 @@ def crew_frontier(s: Scenario) -> FloatArray:
     """Families x weeks: the most units of the family that may have arrived by
     each week, counting every seat of every course, less the crews committed plans
     take (infinite without crews)."""
-    n_families, horizon = len(s.family_codes), s.horizon_weeks
-    crews = np.repeat(s.family_existing_crews.astype(np.float64)[:, None], horizon, axis=1)
-    if len(s.course_ids):
+    n_families, horizon = len(s.families.codes), s.horizon_weeks
+    crews = np.repeat(s.families.existing_crews.astype(np.float64)[:, None], horizon, axis=1)
+    if len(s.courses.ids):
         ready = s.course_ready_week
         in_time = ready < horizon
         added = np.zeros((n_families, horizon + 1))
-        np.add.at(added, (s.course_family[in_time], ready[in_time]), s.course_seats[in_time])
+        np.add.at(added, (s.courses.family[in_time], ready[in_time]), s.courses.seats[in_time])
         crews += np.cumsum(added[:, :horizon], axis=1)
     crews -= s.crews_committed()
     # A unit that arrives in week w is still there in every later week: the most that may
@@ -42,7 +42,7 @@ def crew_frontier(s: Scenario) -> FloatArray:
     # crews only grow and this changes nothing; committed units arriving later take crews.)
     if horizon:
         crews = np.minimum.accumulate(crews[:, ::-1], axis=1)[:, ::-1]
-    crew = s.family_crew_per_unit
+    crew = s.families.crew_per_unit
     with np.errstate(divide="ignore", invalid="ignore"):
         frontier = crews / np.where(crew > 0, crew, 1.0)[:, None]
     return np.where(crew[:, None] > 0, frontier, np.inf)
@@ -56,18 +56,18 @@ def schedule_through_hubs(
     pairs, inverse = np.unique(np.column_stack([offer, requirement]), axis=0, return_inverse=True)
     left = np.bincount(inverse.reshape(-1), weights=quantity, minlength=pairs.shape[0]).astype(np.float64)
     o, r = pairs[:, 0], pairs[:, 1]
-    item = s.offer_item[o]
-    family = s.item_family[item]
-    mass = s.item_mass_t[item]
-    each = s.item_is_each[item]
+    item = s.offers.item[o]
+    family = s.items.family[item]
+    mass = s.items.mass_t[item]
+    each = s.items.is_each[item]
     left = np.where(each, np.floor(left + 1e-9), left)
     earliest = earliest_weeks(s)[o]  # lines x hubs; horizon = no route
     due = s.requirement_due_week[r]
-    unit_value = s.requirement_weight[r] / s.requirement_quantity[r]
+    unit_value = s.requirements.weight[r] / s.requirements.quantity[r]
     frontier = crew_frontier(s)
-    arrived = np.zeros(len(s.family_codes))
+    arrived = np.zeros(len(s.families.codes))
     capacity = s.hub_week_capacity()
-    hub_order = np.argsort(s.hub_capacity_t, kind="stable")
+    hub_order = np.argsort(s.hubs.capacity_t, kind="stable")
     out_line: list[int] = []
     out_hub: list[int] = []
     out_qty: list[float] = []

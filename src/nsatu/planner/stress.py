@@ -60,26 +60,26 @@ class BaseFigures:
 
 def fulfilment(s: Scenario, plan: Plan) -> FloatArray:
     """Per requirement: allocated quantity over required quantity, at most 1."""
-    allocated = np.zeros(len(s.requirement_ids))
+    allocated = np.zeros(len(s.requirements.ids))
     positive = plan.alloc_quantity > 0
     np.add.at(allocated, plan.alloc_requirement[positive], plan.alloc_quantity[positive])
-    return np.asarray(np.minimum(allocated / s.requirement_quantity, 1.0), dtype=np.float64)
+    return np.asarray(np.minimum(allocated / s.requirements.quantity, 1.0), dtype=np.float64)
 
 
 def covered_capabilities(s: Scenario, plan: Plan) -> list[str]:
     """Capability codes of the requirements that receive anything."""
     share = fulfilment(s, plan)
-    caps = {int(c) for c in s.requirement_capability[share > 0]}
+    caps = {int(c) for c in s.requirements.capability[share > 0]}
     return sorted(s.capability_codes[c] for c in caps)
 
 
 def capability_pwf(s: Scenario, plan: Plan) -> dict[str, float]:
     """Per capability code: the pwf its requirements contribute (they sum to the plan's pwf)."""
-    total = float(s.requirement_weight.sum())
+    total = float(s.requirements.weight.sum())
     value = np.zeros(len(s.capability_codes))
     if plan.n_lines and total > 0:
         unit_weight, tau, _ = line_values(s, plan)
-        caps = s.requirement_capability[plan.alloc_requirement]
+        caps = s.requirements.capability[plan.alloc_requirement]
         np.add.at(value, caps, unit_weight * tau * plan.alloc_quantity / total)
     return {code: float(value[c]) for c, code in enumerate(s.capability_codes)}
 
@@ -93,7 +93,7 @@ def base_figures(s: Scenario, plan: Plan) -> BaseFigures:
         pwf=float(metrics["pwf"]),  # type: ignore[arg-type]
         on_time_share=float(metrics["on_time_share"]),  # type: ignore[arg-type]
         objective=float(metrics["objective"]),  # type: ignore[arg-type]
-        fulfilment={s.requirement_ids[r]: float(share[r]) for r in range(share.shape[0])},
+        fulfilment={s.requirements.ids[r]: float(share[r]) for r in range(share.shape[0])},
         covered=covered_capabilities(s, plan),
         capability_pwf=capability_pwf(s, plan),
         fixed_losses=fixed_plan_losses(s, plan),
@@ -102,8 +102,8 @@ def base_figures(s: Scenario, plan: Plan) -> BaseFigures:
 
 def donors_with_offers(s: Scenario) -> list[str]:
     """Donor codes that offer anything not withdrawn, sorted."""
-    live = ~s.offer_withdrawn
-    return sorted({s.nation_codes[int(d)] for d in s.offer_donor[live]})
+    live = ~s.offers.withdrawn
+    return sorted({s.nations.codes[int(d)] for d in s.offers.donor[live]})
 
 
 # ----------------------------------------------------------------------------
@@ -154,8 +154,10 @@ class WithdrawalReport:
 
 def without_donor(s: Scenario, donor: str) -> Scenario:
     """A copy of ``s`` in which every offer of ``donor`` is withdrawn."""
-    d = s.nation_index[donor]
-    return dataclasses.replace(s, offer_withdrawn=s.offer_withdrawn | (s.offer_donor == d))
+    d = s.nations.index[donor]
+    return dataclasses.replace(
+        s, offers=dataclasses.replace(s.offers, withdrawn=s.offers.withdrawn | (s.offers.donor == d))
+    )
 
 
 def withdrawal_case(
@@ -179,16 +181,16 @@ def withdrawal_case(
     share = fulfilment(reduced, plan)
     below = [
         rid
-        for r, rid in enumerate(s.requirement_ids)
+        for r, rid in enumerate(s.requirements.ids)
         if figures.fulfilment.get(rid, 0.0) >= BELOW and share[r] < BELOW
     ]
     still = set(covered_capabilities(reduced, plan))
     now = capability_pwf(reduced, plan)
     hurt = {c: v - now.get(c, 0.0) for c, v in figures.capability_pwf.items() if v - now.get(c, 0.0) > 1e-9}
-    d = s.nation_index[donor]
+    d = s.nations.index[donor]
     return DonorImpact(
         donor=donor,
-        offers=int(np.count_nonzero((s.offer_donor == d) & ~s.offer_withdrawn)),
+        offers=int(np.count_nonzero((s.offers.donor == d) & ~s.offers.withdrawn)),
         pwf=pwf,
         pwf_loss=figures.pwf - pwf,
         fixed_loss=figures.fixed_losses.get(donor, 0.0),
@@ -282,7 +284,7 @@ def route_delays(s: Scenario, seed: int, index: int, mean_days: float = DEFAULT_
     Seeded by ``(seed, index)`` alone, so sample k is the same whether it runs
     alone on a worker or among N in one process.
     """
-    n_routes = s.route_donor.shape[0]
+    n_routes = s.routes.donor.shape[0]
     if mean_days <= 0:
         return np.zeros(n_routes, dtype=np.int64)
     rng = np.random.default_rng([seed, index])
@@ -298,15 +300,15 @@ def delayed_plan(s: Scenario, plan: Plan, extra_days: IntArray) -> tuple[Plan, i
     week through its hub (the shortest route of its donor there, as the
     model takes it). Lines pushed to the horizon or beyond are dropped.
     """
-    n_nations, n_hubs = len(s.nation_codes), len(s.hub_codes)
+    n_nations, n_hubs = len(s.nations.codes), len(s.hubs.codes)
     lead = np.full((n_nations, n_hubs), -1, dtype=np.int64)
     delay = np.zeros((n_nations, n_hubs), dtype=np.int64)
-    if s.route_donor.size:
-        order = np.argsort(-s.route_lead_days, kind="stable")  # the shortest duplicate wins
-        lead[s.route_donor[order], s.route_hub[order]] = s.route_lead_days[order]
-        delay[s.route_donor[order], s.route_hub[order]] = extra_days[order]
+    if s.routes.donor.size:
+        order = np.argsort(-s.routes.lead_days, kind="stable")  # the shortest duplicate wins
+        lead[s.routes.donor[order], s.routes.hub[order]] = s.routes.lead_days[order]
+        delay[s.routes.donor[order], s.routes.hub[order]] = extra_days[order]
     o, h = plan.alloc_offer, plan.alloc_hub
-    donor = s.offer_donor[o]
+    donor = s.offers.donor[o]
     days = s.offer_available_day[o] + np.maximum(lead[donor, h], 0) + delay[donor, h]
     earliest = np.maximum(days // 7, 0)
     week = np.maximum(plan.alloc_week, earliest)
@@ -332,10 +334,12 @@ def delay_case(
     extra = route_delays(s, seed, index, mean_days)
     pushed, late, lost = delayed_plan(s, base, extra)
     metrics = compute_metrics(s, pushed)
-    used = np.zeros(len(s.route_donor), bool)
-    if base.n_lines and s.route_donor.size:
-        pairs = set(zip(s.offer_donor[base.alloc_offer].tolist(), base.alloc_hub.tolist(), strict=True))
-        used = np.array([(int(d), int(h)) in pairs for d, h in zip(s.route_donor, s.route_hub, strict=True)])
+    used = np.zeros(len(s.routes.donor), bool)
+    if base.n_lines and s.routes.donor.size:
+        pairs = set(zip(s.offers.donor[base.alloc_offer].tolist(), base.alloc_hub.tolist(), strict=True))
+        used = np.array(
+            [(int(d), int(h)) in pairs for d, h in zip(s.routes.donor, s.routes.hub, strict=True)]
+        )
     return DelaySample(
         index=index,
         pwf=float(metrics["pwf"]),  # type: ignore[arg-type]
@@ -374,9 +378,9 @@ def plan_lines(s: Scenario, plan: Plan) -> list[list[object]]:
     """The plan's non-zero lines as [offer_id, requirement_id, hub, quantity, week]."""
     return [
         [
-            s.offer_ids[int(plan.alloc_offer[k])],
-            s.requirement_ids[int(plan.alloc_requirement[k])],
-            s.hub_codes[int(plan.alloc_hub[k])],
+            s.offers.ids[int(plan.alloc_offer[k])],
+            s.requirements.ids[int(plan.alloc_requirement[k])],
+            s.hubs.codes[int(plan.alloc_hub[k])],
             float(plan.alloc_quantity[k]),
             int(plan.alloc_week[k]),
         ]
@@ -387,7 +391,7 @@ def plan_lines(s: Scenario, plan: Plan) -> list[list[object]]:
 
 def plan_of_lines(s: Scenario, lines: list[list[object]], method: str = "base") -> Plan:
     """`plan_lines` read back; lines naming what the scenario no longer has are dropped."""
-    offers, requirements, hubs = s.offer_index, s.requirement_index, s.hub_index
+    offers, requirements, hubs = s.offers.index, s.requirements.index, s.hubs.index
     kept = [
         (offers[str(o)], requirements[str(r)], hubs[str(h)], float(str(q)), int(str(w)))
         for o, r, h, q, w in lines

@@ -34,15 +34,19 @@ from nsatu.logistics.models import Hub, Route
 from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
+from nsatu.planner.io import EXTENSION_COLUMNS, KNOWN_EXTRA_COLUMNS, CellError, ScenarioError, format_number
 from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import (
-    EXTENSION_COLUMNS,
-    KNOWN_EXTRA_COLUMNS,
-    CellError,
+    Courses,
+    Families,
     FloatArray,
+    Hubs,
+    Items,
+    Nations,
+    Offers,
+    Requirements,
+    Routes,
     Scenario,
-    ScenarioError,
-    format_number,
 )
 from nsatu.planning.models import (
     Allocation,
@@ -186,8 +190,8 @@ def _below_commitments(s: Scenario) -> list[CellError]:
     """A file may not set an offer or a requirement below what approved runs committed of it."""
     errors = []
     for table, committed, ids, quantities in (
-        ("requirements", committed_by_code("requirement"), s.requirement_ids, s.requirement_quantity),
-        ("offers", committed_by_code("offer"), s.offer_ids, s.offer_quantity),
+        ("requirements", committed_by_code("requirement"), s.requirements.ids, s.requirements.quantity),
+        ("offers", committed_by_code("offer"), s.offers.ids, s.offers.quantity),
     ):
         for code, quantity in zip(ids, quantities, strict=True):
             done = committed.get(code, 0.0)
@@ -206,18 +210,18 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
     if refused:
         raise ScenarioError(refused)
     nations: dict[str, Nation] = {}
-    for i, code in enumerate(s.nation_codes):
+    for i, code in enumerate(s.nations.codes):
         nations[code] = upsert(
             "nations",
             Nation,
             {"iso3": code},
             _with_given(
-                {"name": s.nation_names[i], "nato": bool(s.nation_nato[i]), "eu": bool(s.nation_eu[i])},
+                {"name": s.nations.names[i], "nato": bool(s.nations.nato[i]), "eu": bool(s.nations.eu[i])},
                 codification_bureau=_given(s, "nations", i, "codification_bureau"),
             ),
             extra=_unmodelled(s, "nations", i),
         )
-        tick("nations", i + 1, len(s.nation_codes))
+        tick("nations", i + 1, len(s.nations.codes))
     meta = (s.extensions.get("_meta") or [{}])[0]
     upsert(
         "scenario",
@@ -248,22 +252,22 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             extra=None if record is None else _extension_extra("capabilities", record),
         )
     families: dict[str, Family] = {}
-    for i, code in enumerate(s.family_codes):
+    for i, code in enumerate(s.families.codes):
         families[code] = upsert(
             "families",
             Family,
             {"code": code},
             {
-                "name": s.family_names[i],
-                "capability": capabilities[s.capability_codes[int(s.family_capability[i])]],
-                "in_service": bool(s.family_in_service[i]),
-                "introduction_cost": float(s.family_cost[i]) if s.family_cost_given[i] else None,
-                "crew_per_unit": float(s.family_crew_per_unit[i]),
-                "existing_crews": float(s.family_existing_crews[i]),
+                "name": s.families.names[i],
+                "capability": capabilities[s.capability_codes[int(s.families.capability[i])]],
+                "in_service": bool(s.families.in_service[i]),
+                "introduction_cost": float(s.families.cost[i]) if s.families.cost_given[i] else None,
+                "crew_per_unit": float(s.families.crew_per_unit[i]),
+                "existing_crews": float(s.families.existing_crews[i]),
             },
             extra=_unmodelled(s, "families", i),
         )
-        tick("families", i + 1, len(s.family_codes))
+        tick("families", i + 1, len(s.families.codes))
     for row in s.extensions.get("family_aliases", []):
         upsert(
             "family_aliases",
@@ -273,7 +277,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             extra=_extension_extra("family_aliases", row),
         )
     items: dict[str, ItemType] = {}
-    for i, code in enumerate(s.item_codes):
+    for i, code in enumerate(s.items.codes):
         serialised = _given(s, "item_types", i, "serialised")
         items[code] = upsert(
             "item_types",
@@ -281,23 +285,23 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             {"code": code},
             _with_given(
                 {
-                    "name": s.item_names[i],
-                    "family": families[s.family_codes[int(s.item_family[i])]],
-                    "unit": s.item_unit[i],
-                    "mass_t": float(s.item_mass_t[i]),
-                    "nsn": s.item_nsn[i],
+                    "name": s.items.names[i],
+                    "family": families[s.families.codes[int(s.items.family[i])]],
+                    "unit": s.items.unit[i],
+                    "mass_t": float(s.items.mass_t[i]),
+                    "nsn": s.items.nsn[i],
                 },
                 serialised=None if serialised is None else _is_true(serialised),
             ),
             extra=_unmodelled(s, "item_types", i),
         )
-        tick("item_types", i + 1, len(s.item_codes))
+        tick("item_types", i + 1, len(s.items.codes))
     recipient = nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient)
     requirements: dict[str, Requirement] = {}
-    for i, code in enumerate(s.requirement_ids):
+    for i, code in enumerate(s.requirements.ids):
         marking = _given(s, "requirements", i, "releasability")
         releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
-        m2m: dict[str, Iterable[Any]] = {"accepts": [families[f] for f in s.requirement_accepts[i]]}
+        m2m: dict[str, Iterable[Any]] = {"accepts": [families[f] for f in s.requirements.accepts[i]]}
         if marking is not None:
             m2m["releasable_to"] = [nations[c] for c in listed_nations]
         requirements[code] = upsert(
@@ -307,10 +311,10 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             _with_given(
                 {
                     "recipient": recipient,
-                    "capability": capabilities[s.capability_codes[int(s.requirement_capability[i])]],
-                    "quantity": float(s.requirement_quantity[i]),
-                    "priority": int(s.requirement_priority[i]),
-                    "needed_by": s.requirement_needed_by[i],
+                    "capability": capabilities[s.capability_codes[int(s.requirements.capability[i])]],
+                    "quantity": float(s.requirements.quantity[i]),
+                    "priority": int(s.requirements.priority[i]),
+                    "needed_by": s.requirements.needed_by[i],
                 },
                 title=_given(s, "requirements", i, "title"),
                 releasability=releasability,
@@ -318,22 +322,22 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             m2m=m2m,
             extra=_unmodelled(s, "requirements", i),
         )
-        tick("requirements", i + 1, len(s.requirement_ids))
-    for i, code in enumerate(s.offer_ids):
+        tick("requirements", i + 1, len(s.requirements.ids))
+    for i, code in enumerate(s.offers.ids):
         marking = _given(s, "offers", i, "releasability")
         releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
-        earmark = int(s.offer_earmark[i])
+        earmark = int(s.offers.earmark[i])
         upsert(
             "offers",
             Offer,
             {"code": code},
             _with_given(
                 {
-                    "donor": nations[s.nation_codes[int(s.offer_donor[i])]],
-                    "item_type": items[s.item_codes[int(s.offer_item[i])]],
-                    "quantity": float(s.offer_quantity[i]),
-                    "available_from": s.offer_available_from[i],
-                    "earmark": requirements[s.requirement_ids[earmark]] if earmark >= 0 else None,
+                    "donor": nations[s.nations.codes[int(s.offers.donor[i])]],
+                    "item_type": items[s.items.codes[int(s.offers.item[i])]],
+                    "quantity": float(s.offers.quantity[i]),
+                    "available_from": s.offers.available_from[i],
+                    "earmark": requirements[s.requirements.ids[earmark]] if earmark >= 0 else None,
                     "status": _offer_status(s, i, code),
                 },
                 note=_given(s, "offers", i, "note"),
@@ -342,40 +346,40 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
             m2m={} if marking is None else {"releasable_to": [nations[c] for c in listed_nations]},
             extra=_unmodelled(s, "offers", i),
         )
-        tick("offers", i + 1, len(s.offer_ids))
+        tick("offers", i + 1, len(s.offers.ids))
     hubs: dict[str, Hub] = {}
-    for i, code in enumerate(s.hub_codes):
+    for i, code in enumerate(s.hubs.codes):
         hubs[code] = upsert(
             "hubs",
             Hub,
             {"code": code},
             {
-                "name": s.hub_names[i],
-                "nation": nations[s.hub_iso3[i]],
-                "capacity_t_per_week": float(s.hub_capacity_t[i]),
+                "name": s.hubs.names[i],
+                "nation": nations[s.hubs.iso3[i]],
+                "capacity_t_per_week": float(s.hubs.capacity_t[i]),
             },
             extra=_unmodelled(s, "hubs", i),
         )
-    for k in range(len(s.route_donor)):
-        donor, hub = s.nation_codes[int(s.route_donor[k])], s.hub_codes[int(s.route_hub[k])]
+    for k in range(len(s.routes.donor)):
+        donor, hub = s.nations.codes[int(s.routes.donor[k])], s.hubs.codes[int(s.routes.hub[k])]
         upsert(
             "routes",
             Route,
             {"donor": nations[donor], "hub": hubs[hub]},
-            {"lead_time_days": int(s.route_lead_days[k])},
+            {"lead_time_days": int(s.routes.lead_days[k])},
             extra=_unmodelled(s, "routes", k),
         )
-    for i, code in enumerate(s.course_ids):
+    for i, code in enumerate(s.courses.ids):
         upsert(
             "courses",
             Course,
             {"code": code},
             {
-                "family": families[s.family_codes[int(s.course_family[i])]],
-                "host": nations[s.course_host[i]],
-                "seats": float(s.course_seats[i]),
-                "start": s.course_start[i],
-                "duration_weeks": int(s.course_duration_weeks[i]),
+                "family": families[s.families.codes[int(s.courses.family[i])]],
+                "host": nations[s.courses.host[i]],
+                "seats": float(s.courses.seats[i]),
+                "start": s.courses.start[i],
+                "duration_weeks": int(s.courses.duration_weeks[i]),
             },
             extra=_unmodelled(s, "courses", i),
         )
@@ -427,7 +431,7 @@ def _offer_status(s: Scenario, i: int, code: str) -> str:
 
     An offer the command has allocated stays allocated unless the file withdraws it.
     """
-    if s.offer_withdrawn[i]:  # the reader refuses `withdrawn` with `platform_status` = allocated
+    if s.offers.withdrawn[i]:  # the reader refuses `withdrawn` with `platform_status` = allocated
         return OfferStatus.WITHDRAWN
     allocated = _given(s, "offers", i, "platform_status") == "allocated"
     if allocated or Offer.objects.filter(code=code, status=OfferStatus.ALLOCATED).exists():
@@ -515,60 +519,7 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
         recipient=settings.recipient.iso3,
         lateness_half_life_weeks=settings.lateness_half_life_weeks,
         default_family_cost=settings.default_family_cost,
-        nation_codes=[n.iso3 for n in nations],
-        nation_names=[n.name for n in nations],
-        nation_nato=np.array([n.nato for n in nations], dtype=bool),
-        nation_eu=np.array([n.eu for n in nations], dtype=bool),
         capability_codes=capability_codes,
-        family_codes=[f.code for f in families],
-        family_names=[f.name for f in families],
-        family_capability=family_cap,
-        family_in_service=np.array([f.in_service for f in families], dtype=bool),
-        family_cost=np.array(
-            [
-                settings.default_family_cost if f.introduction_cost is None else f.introduction_cost
-                for f in families
-            ]
-        ),
-        family_cost_given=np.array([f.introduction_cost is not None for f in families], dtype=bool),
-        family_crew_per_unit=np.array([f.crew_per_unit for f in families], dtype=float),
-        family_existing_crews=np.array([f.existing_crews for f in families], dtype=float),
-        item_codes=[t.code for t in items],
-        item_names=[t.name for t in items],
-        item_family=np.array([family_index[t.family_id] for t in items], dtype=np.int64),
-        item_unit=[t.unit for t in items],
-        item_is_each=np.array([t.unit.lower() == "each" for t in items], dtype=bool),
-        item_mass_t=np.array([t.mass_t for t in items], dtype=float),
-        item_nsn=[t.nsn for t in items],
-        requirement_ids=[r.code for r in requirements],
-        requirement_capability=np.array([cap_index[r.capability.code] for r in requirements], dtype=np.int64),
-        requirement_quantity=np.array([requirement_quantity[r.pk] for r in requirements], dtype=float),
-        requirement_priority=np.array([r.priority for r in requirements], dtype=np.int64),
-        requirement_needed_by=[r.needed_by for r in requirements],
-        requirement_accepts=[sorted(f.code for f in r.accepts.all()) for r in requirements],
-        requirement_family_ok=family_ok,
-        offer_ids=[o.code for o in offers],
-        offer_donor=np.array([nation_index[o.donor_id] for o in offers], dtype=np.int64),
-        offer_item=np.array([item_index[o.item_type_id] for o in offers], dtype=np.int64),
-        offer_quantity=np.array([offer_quantity[o.pk] for o in offers], dtype=float),
-        offer_available_from=[o.available_from for o in offers],
-        offer_earmark=np.array(
-            [requirement_index.get(o.earmark_id, -1) if o.earmark_id else -1 for o in offers], dtype=np.int64
-        ),
-        offer_withdrawn=np.array([o.status == OfferStatus.WITHDRAWN for o in offers], dtype=bool),
-        hub_codes=[h.code for h in hubs],
-        hub_names=[h.name for h in hubs],
-        hub_iso3=[h.nation.iso3 for h in hubs],
-        hub_capacity_t=np.array([h.capacity_t_per_week for h in hubs], dtype=float),
-        route_donor=np.array([nation_index[r.donor_id] for r in routes], dtype=np.int64),
-        route_hub=np.array([hub_index[r.hub_id] for r in routes], dtype=np.int64),
-        route_lead_days=np.array([r.lead_time_days for r in routes], dtype=np.int64),
-        course_ids=[c.code for c in courses],
-        course_family=np.array([family_index[c.family_id] for c in courses], dtype=np.int64),
-        course_host=[c.host.iso3 for c in courses],
-        course_seats=commitments.seats_left,
-        course_start=[c.start for c in courses],
-        course_duration_weeks=np.array([c.duration_weeks for c in courses], dtype=np.int64),
         extra_columns={
             "nations": [{**n.extra, "codification_bureau": n.codification_bureau} for n in nations],
             "families": [dict(f.extra) for f in families],
@@ -587,8 +538,78 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
             "courses": [dict(c.extra) for c in courses],
         },
         extensions=_extensions_from_db(meta),
-        hub_committed_t=commitments.hub_tonnes,
-        family_committed_crews=commitments.crews,
+        nations=Nations(
+            codes=[n.iso3 for n in nations],
+            names=[n.name for n in nations],
+            nato=np.array([n.nato for n in nations], dtype=bool),
+            eu=np.array([n.eu for n in nations], dtype=bool),
+        ),
+        families=Families(
+            codes=[f.code for f in families],
+            names=[f.name for f in families],
+            capability=family_cap,
+            in_service=np.array([f.in_service for f in families], dtype=bool),
+            cost=np.array(
+                [
+                    settings.default_family_cost if f.introduction_cost is None else f.introduction_cost
+                    for f in families
+                ]
+            ),
+            cost_given=np.array([f.introduction_cost is not None for f in families], dtype=bool),
+            crew_per_unit=np.array([f.crew_per_unit for f in families], dtype=float),
+            existing_crews=np.array([f.existing_crews for f in families], dtype=float),
+            committed_crews=commitments.crews,
+        ),
+        items=Items(
+            codes=[t.code for t in items],
+            names=[t.name for t in items],
+            family=np.array([family_index[t.family_id] for t in items], dtype=np.int64),
+            unit=[t.unit for t in items],
+            is_each=np.array([t.unit.lower() == "each" for t in items], dtype=bool),
+            mass_t=np.array([t.mass_t for t in items], dtype=float),
+            nsn=[t.nsn for t in items],
+        ),
+        requirements=Requirements(
+            ids=[r.code for r in requirements],
+            capability=np.array([cap_index[r.capability.code] for r in requirements], dtype=np.int64),
+            quantity=np.array([requirement_quantity[r.pk] for r in requirements], dtype=float),
+            priority=np.array([r.priority for r in requirements], dtype=np.int64),
+            needed_by=[r.needed_by for r in requirements],
+            accepts=[sorted(f.code for f in r.accepts.all()) for r in requirements],
+            family_ok=family_ok,
+        ),
+        offers=Offers(
+            ids=[o.code for o in offers],
+            donor=np.array([nation_index[o.donor_id] for o in offers], dtype=np.int64),
+            item=np.array([item_index[o.item_type_id] for o in offers], dtype=np.int64),
+            quantity=np.array([offer_quantity[o.pk] for o in offers], dtype=float),
+            available_from=[o.available_from for o in offers],
+            earmark=np.array(
+                [requirement_index.get(o.earmark_id, -1) if o.earmark_id else -1 for o in offers],
+                dtype=np.int64,
+            ),
+            withdrawn=np.array([o.status == OfferStatus.WITHDRAWN for o in offers], dtype=bool),
+        ),
+        hubs=Hubs(
+            codes=[h.code for h in hubs],
+            names=[h.name for h in hubs],
+            iso3=[h.nation.iso3 for h in hubs],
+            capacity_t=np.array([h.capacity_t_per_week for h in hubs], dtype=float),
+            committed_t=commitments.hub_tonnes,
+        ),
+        routes=Routes(
+            donor=np.array([nation_index[r.donor_id] for r in routes], dtype=np.int64),
+            hub=np.array([hub_index[r.hub_id] for r in routes], dtype=np.int64),
+            lead_days=np.array([r.lead_time_days for r in routes], dtype=np.int64),
+        ),
+        courses=Courses(
+            ids=[c.code for c in courses],
+            family=np.array([family_index[c.family_id] for c in courses], dtype=np.int64),
+            host=[c.host.iso3 for c in courses],
+            seats=commitments.seats_left,
+            start=[c.start for c in courses],
+            duration_weeks=np.array([c.duration_weeks for c in courses], dtype=np.int64),
+        ),
     )
 
 
@@ -740,15 +761,15 @@ def _extensions_from_db(meta: dict[str, str]) -> dict[str, list[dict[str, object
 
 def save_plan(run: PlanRun, scenario: Scenario, plan: Plan) -> int:
     """Store ``plan``'s lines and seat use as rows of ``run``; returns the number of lines."""
-    offers = {o.code: o.pk for o in Offer.objects.filter(code__in=scenario.offer_ids)}
-    requirements = {r.code: r.pk for r in Requirement.objects.filter(code__in=scenario.requirement_ids)}
+    offers = {o.code: o.pk for o in Offer.objects.filter(code__in=scenario.offers.ids)}
+    requirements = {r.code: r.pk for r in Requirement.objects.filter(code__in=scenario.requirements.ids)}
     hubs = {h.code: h.pk for h in Hub.objects.all()}
     rows = [
         Allocation(
             run=run,
-            offer_id=offers[scenario.offer_ids[int(plan.alloc_offer[k])]],
-            requirement_id=requirements[scenario.requirement_ids[int(plan.alloc_requirement[k])]],
-            hub_id=hubs[scenario.hub_codes[int(plan.alloc_hub[k])]],
+            offer_id=offers[scenario.offers.ids[int(plan.alloc_offer[k])]],
+            requirement_id=requirements[scenario.requirements.ids[int(plan.alloc_requirement[k])]],
+            hub_id=hubs[scenario.hubs.codes[int(plan.alloc_hub[k])]],
             quantity=float(plan.alloc_quantity[k]),
             arrival_week=int(plan.alloc_week[k]),
         )
@@ -758,12 +779,12 @@ def save_plan(run: PlanRun, scenario: Scenario, plan: Plan) -> int:
     Allocation.objects.bulk_create(rows, batch_size=2000)
     # FORMAT.md: no training.csv means every seat of every course is used; store
     # that explicitly so a run's rows always say which seats it relies on.
-    seats = scenario.course_seats if plan.seats_used is None else plan.seats_used
+    seats = scenario.courses.seats if plan.seats_used is None else plan.seats_used
     courses = {c.code: c.pk for c in Course.objects.all()}
     SeatUse.objects.bulk_create(
         [
             SeatUse(run=run, course_id=courses[code], seats_used=float(seats[i]))
-            for i, code in enumerate(scenario.course_ids)
+            for i, code in enumerate(scenario.courses.ids)
             if seats[i] > 0
         ]
     )

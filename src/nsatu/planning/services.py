@@ -18,8 +18,8 @@ from nsatu.core.services import create_record, update_record, update_records
 from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.check import check_plan
+from nsatu.planner.io import ScenarioError, format_number
 from nsatu.planner.plan import Plan
-from nsatu.planner.scenario import ScenarioError, format_number
 from nsatu.planning.adapters import scenario_from_db
 from nsatu.planning.models import (
     Allocation,
@@ -227,8 +227,8 @@ def _refuse_what_overfills_hubs_or_crews(run: PlanRun, lines: list[Allocation]) 
         s = scenario_from_db()
     except ScenarioError:
         return  # no planning settings (a run made outside a loaded scenario): no weeks to check
-    offer_at, requirement_at = s.offer_index, s.requirement_index
-    hub_at = {code: i for i, code in enumerate(s.hub_codes)}
+    offer_at, requirement_at = s.offers.index, s.requirements.index
+    hub_at = {code: i for i, code in enumerate(s.hubs.codes)}
     # every line's offer and requirement is still open: _refuse_what_no_longer_fits checked it
     plan = Plan(
         method="approval",

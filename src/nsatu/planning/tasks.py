@@ -13,8 +13,8 @@ from django_tasks import task
 from nsatu.core.actors import WORKER
 from nsatu.core.heartbeat import Heartbeat
 from nsatu.core.ledger import append_event
+from nsatu.planner.io import ScenarioError
 from nsatu.planner.progress import ProgressEvent
-from nsatu.planner.scenario import ScenarioError
 from nsatu.planning.adapters import save_plan, scenario_from_db
 from nsatu.planning.models import PlanRun, RunStatus
 

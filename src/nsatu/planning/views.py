@@ -348,7 +348,7 @@ def _scenario_upload_dir() -> Path:
 def scenario_import(request: HttpRequest) -> HttpResponse:
     """Upload a scenario workbook: its errors by sheet, row and column, or a preview; then confirm."""
     _require_coordinator(request)
-    from nsatu.planner.scenario import ScenarioError, read_scenario
+    from nsatu.planner.io import ScenarioError, read_scenario
     from nsatu.planning.adapters import import_scenario
     from nsatu.planning.workbooks import MAX_UPLOAD_BYTES
 

@@ -161,10 +161,17 @@ def test_shipments_lists_details_and_search(
 ) -> None:
     client = api[who]
     want = ALL if who == "UKR" else EXPECTED[who][1]
+    offers_seen = EXPECTED[who][1]
+    marking_of = {code: marking for marking, code in shipped.items()}
     listed = client.get("/shipments", limit=100).json()
-    assert {_marking(row["offer"]) for row in listed["items"]} == want
+    assert {marking_of[row["code"]] for row in listed["items"]} == want
     assert listed["count"] == len(want)
-    assert {_marking(row["offer"]) for row in client.get("/shipments", q="SHP-").json()["items"]} == want
+    # A shipment names its offer only to those who may open the offer: the recipient sees every
+    # shipment sent to it, but not the code of an offer that is not releasable to it.
+    for row in listed["items"]:
+        marking = marking_of[row["code"]]
+        assert row["offer"] == (f"O-{marking}" if marking in offers_seen else None), row["code"]
+    assert {marking_of[row["code"]] for row in client.get("/shipments", q="SHP-").json()["items"]} == want
     missing = client.get("/shipments/SHP-999999")
     assert missing.status_code == 404
     for marking, code in shipped.items():
@@ -174,7 +181,8 @@ def test_shipments_lists_details_and_search(
         if marking in want:
             assert detail.status_code == 200 and detail.json()["releasability"] == _MARKINGS[marking]
             assert [row["code"] for row in by_code["items"]] == [code]
-            assert [row["code"] for row in by_offer["items"]] == [code]
+            # searching by an offer's code finds its shipments only for those who may open the offer
+            assert [row["code"] for row in by_offer["items"]] == ([code] if marking in offers_seen else [])
         else:
             # Exactly the answer for a shipment that does not exist: nothing leaks.
             assert detail.status_code == 404, marking

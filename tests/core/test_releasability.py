@@ -327,8 +327,13 @@ SEARCHES: list[tuple[str, str, str, str, Want]] = [
         receivable,
     ),
 ]
-# The codes the searches look for: every record of the page matches its prefix.
+# The codes the searches look for: every record of the page matches its prefix. Shipments are
+# searched by their own codes: one names its offer only to those who may open the offer.
 PREFIX = {
+    "shipments": "SHP-",
+    "slipped": "SHP-",
+    "receipts to confirm": "SHP-",
+    "receipts on the way": "SHP-",
     "inventory overdue": "SN-",
     "requirements": "R-",
     "requirement list": "R-",

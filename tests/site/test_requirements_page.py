@@ -75,3 +75,47 @@ def test_donors_cannot_edit_requirements(world: Any) -> None:
     client = client_for(world.users["DEU"])
     assert client.get("/requirements/R-public/row/?edit=1").status_code == 403
     assert "hx-get" not in client.get("/requirements/").content.decode()
+
+
+def test_a_recipient_of_another_nation_changes_nothing_through_the_page(world: Any) -> None:
+    """One ownership policy for pages, API and services: the row edit refuses (403) what the API
+    refuses, writes nothing and offers no edit button for another nation's requirement."""
+    from django.core.exceptions import PermissionDenied
+
+    from nsatu.accounts.services import create_user
+    from nsatu.core.actors import CLI
+    from nsatu.core.models import Event
+    from nsatu.needs.services import update_requirement
+    from nsatu.tokens.services import create_api_token
+    from tests.api.conftest import ApiClient
+
+    other = create_user(
+        actor=CLI,
+        username="pol-staff",
+        password="x-Secret-123456",
+        role="recipient",
+        nation=world.nations["POL"],
+    )
+    requirement = world.requirements["public"]  # Ukraine's, public: the other recipient sees it
+    client = client_for(other)
+    events = Event.objects.count()
+    path = f"/requirements/{requirement.code}/row/"
+    assert client.get(path + "?edit=1").status_code == 403
+    answer = client.post(path, {"priority": 5, "needed_by": "2027-02-01", "version": requirement.version})
+    assert answer.status_code == 403
+    listed = client.get("/requirements/").content.decode()
+    assert f'id="row-{requirement.code}"' in listed and f"{path}?edit=1" not in listed
+    requirement.refresh_from_db()
+    assert requirement.priority == 2 and Event.objects.count() == events
+    api = ApiClient(create_api_token(actor=CLI, user=other, name="t")[1])
+    refused = api.patch(f"/requirements/{requirement.code}", {"version": requirement.version, "priority": 5})
+    assert refused.status_code == 403
+    assert (
+        refused.json()["detail"]
+        == f"requirement {requirement.code} is not your nation's: only its recipient may change it"
+    )
+    with pytest.raises(PermissionDenied, match="not your nation's"):
+        update_requirement(requirement, actor=other, priority=5)
+    # Ukraine's own representative still edits it through the page.
+    mine = client_for(world.users["UKR"]).get("/requirements/").content.decode()
+    assert f"{path}?edit=1" in mine

@@ -16,6 +16,7 @@ from ninja.pagination import LimitOffsetPagination
 
 from nsatu.accounts.models import User
 from nsatu.core.choices import Role
+from nsatu.core.ownership import NotPermitted
 from nsatu.core.schemas import ErrorOut, ValidationErrorOut
 from nsatu.core.services import ConflictError
 
@@ -140,6 +141,10 @@ def _protected(request: HttpRequest, exc: Any, api: NinjaAPI) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=409)
 
 
+def _not_permitted(request: HttpRequest, exc: Any, api: NinjaAPI) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
 def _integrity(request: HttpRequest, exc: Any, api: NinjaAPI) -> HttpResponse:
     return api.create_response(
         request, {"detail": f"the database refused the change (a record like it exists?): {exc}"}, status=409
@@ -154,6 +159,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(ProtectedError, lambda r, e: _protected(r, e, api))
     api.add_exception_handler(RestrictedError, lambda r, e: _protected(r, e, api))
     api.add_exception_handler(IntegrityError, lambda r, e: _integrity(r, e, api))
+    api.add_exception_handler(NotPermitted, lambda r, e: _not_permitted(r, e, api))
 
 
 def patch_fields(

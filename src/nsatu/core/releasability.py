@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 
 from nsatu.core.choices import COMMAND_ROLES, Releasability
 from nsatu.core.models import ReleasableModel
@@ -77,3 +77,51 @@ def format_marking(marking: str, nations: list[str]) -> str:
     if marking == Releasability.NATIONS:
         return "nations:" + ";".join(sorted(nations))
     return str(marking)
+
+
+def visible_code_of(model: type[ReleasableModel], user: Any, key: str) -> Any:
+    """An expression for the code of the ``model`` record whose key is in column ``key`` of the
+    outer query, when it is releasable to ``user``; NULL when it is not (or there is none).
+
+    Annotate a queryset with it wherever a row names another releasable record
+    (an offer's earmark, a shipment's offer), so that the row shows the code only
+    to a reader who may open that record, and searches and sorts on the code
+    never reach one they may not.
+    """
+    referenced: QuerySet[Any] = model._default_manager.filter(pk=OuterRef(key))
+    if not sees_everything(user):
+        referenced = releasable(referenced, user)
+    return Subquery(referenced.values("code")[:1])
+
+
+def with_visible_codes(queryset: QuerySet[M], user: Any, **references: str) -> QuerySet[M]:
+    """Annotate each ``name=foreign_key`` of ``references`` as ``name``: the referenced record's
+    code when releasable to ``user``, else None (see :func:`visible_code_of`)."""
+    model = queryset.model
+    annotations: dict[str, Any] = {}
+    for name, field_name in references.items():
+        target = model._meta.get_field(field_name).related_model
+        assert isinstance(target, type) and issubclass(target, ReleasableModel), field_name
+        annotations[name] = visible_code_of(target, user, f"{field_name}_id")
+    annotated: QuerySet[M] = queryset.annotate(**annotations)
+    return annotated
+
+
+def visible_code(record: ReleasableModel | None, user: Any) -> str | None:
+    """The code of one referenced record when releasable to ``user``, else None (one query at most)."""
+    if record is None:
+        return None
+    if not sees_everything(user):
+        allowed = releasable(type(record)._default_manager.filter(pk=record.pk), user)
+        if not allowed.exists():
+            return None
+    return str(getattr(record, "code"))  # noqa: B009 (every releasable model has a code)
+
+
+def annotated_code(obj: Any, name: str, field_name: str, user: Any) -> str | None:
+    """``obj.<name>`` when a queryset annotated it with :func:`with_visible_codes`; otherwise the
+    releasability of ``obj.<field_name>`` decided for this one object."""
+    if hasattr(obj, name):
+        value = getattr(obj, name)
+        return None if value is None else str(value)
+    return visible_code(getattr(obj, field_name), user)

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints
 
 from nsatu.core.choices import Releasability
 from nsatu.core.models import ReleasableModel
-from nsatu.core.releasability import sees_everything
+from nsatu.core.releasability import annotated_code, sees_everything
 
 # PostgreSQL refuses NUL characters in text; the API refuses them first, with a 422.
 NO_NUL = r"^[^\x00]*$"
@@ -45,6 +45,17 @@ class ValidationErrorOut(Schema):
 
     detail: str
     errors: dict[str, list[str]]
+
+
+def context_user(context: dict[str, Any] | None) -> Any:
+    """The user a schema's answer is for (None outside a request)."""
+    return getattr((context or {}).get("request", None), "user", None)
+
+
+def reference(obj: Any, field_name: str, context: dict[str, Any] | None) -> str | None:
+    """The code of the releasable record ``obj.<field_name>`` names, for the reader only if they may
+    open it (None otherwise); read from the ``visible_<field_name>`` annotation when the queryset has it."""
+    return annotated_code(obj, f"visible_{field_name}", field_name, context_user(context))
 
 
 def listed_nations(obj: ReleasableModel, context: dict[str, Any] | None) -> list[str]:

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.catalog.models import Capability, Family, ItemType
 from nsatu.core.exports import FORMATS, export_response
-from nsatu.core.releasability import releasable
+from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.tables import display_value
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Nation
@@ -338,10 +338,8 @@ def _offers(user: Any) -> QuerySet[Offer]:
     An earmark names a requirement; a donor who may not see the requirement
     learns nothing from the offer, not even its code.
     """
-    earmark = releasable(Requirement.objects.filter(pk=OuterRef("earmark_id")), user).values("code")[:1]
-    return releasable(Offer.objects.select_related("donor", "item_type__family__capability"), user).annotate(
-        earmark_code=Subquery(earmark)
-    )
+    offers = releasable(Offer.objects.select_related("donor", "item_type__family__capability"), user)
+    return with_visible_codes(offers, user, earmark_code="earmark")
 
 
 REQUIREMENTS = ListSpec(

@@ -31,6 +31,7 @@ from nsatu.core.api import (
     require_role,
 )
 from nsatu.core.choices import Role
+from nsatu.core.ownership import ensure_owner
 from nsatu.core.releasability import releasable
 from nsatu.core.schemas import Code, Iso3, Search
 from nsatu.nations.models import Nation
@@ -55,8 +56,7 @@ def _editable(request: HttpRequest, code: str, doing: str) -> tuple[User, Requir
     """The acting user and a requirement they may change: 404 if unseen, 403 if not theirs."""
     user = require_role(request, *EDIT_ROLES, doing=doing)
     requirement = get_or_404(_visible(request), "requirement", code=code)
-    if user.role != Role.COORDINATOR and requirement.recipient_id != user.nation_id:
-        raise HttpError(403, f"requirement {code} is not your nation's: only its recipient may {doing}")
+    ensure_owner(user, requirement, owner_field="recipient", role=Role.RECIPIENT, doing=doing)
     return user, requirement
 
 

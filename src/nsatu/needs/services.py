@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family
 from nsatu.core.actors import Actor
-from nsatu.core.choices import Releasability
+from nsatu.core.choices import Releasability, Role
+from nsatu.core.ownership import ensure_coordinator, ensure_own_nation, ensure_owner
 from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement, RequirementStatus
@@ -42,7 +43,8 @@ def create_requirement(
     releasability: str = Releasability.PUBLIC,
     releasable_to: Iterable[Nation] = (),
 ) -> Requirement:
-    """State a need of the recipient."""
+    """State a need of the recipient (its representative, or a coordinator)."""
+    ensure_own_nation(actor, recipient.pk, Role.RECIPIENT, doing=_("state requirements"))
     families = _check_accepts(capability, accepts)
     return create_record(
         Requirement,
@@ -69,7 +71,9 @@ def update_requirement(
     **changes: Any,
 ) -> Requirement:
     """Change a requirement; refused when someone saved it since ``expected_version``,
-    or when its quantity would go below what approved plans committed to it."""
+    or when its quantity would go below what approved plans committed to it. Only its recipient's
+    representatives and coordinators may change it."""
+    ensure_owner(actor, requirement, owner_field="recipient", role=Role.RECIPIENT, doing=_("change it"))
     m2m: dict[str, Iterable[Any]] = {}
     if accepts is not None:
         m2m["accepts"] = _check_accepts(changes.get("capability", requirement.capability), accepts)
@@ -97,8 +101,12 @@ def _check_commitments(requirement: Requirement, quantity: float) -> None:
 
 
 def cancel_requirement(requirement: Requirement, *, actor: Actor) -> Requirement:
+    """Mark a requirement cancelled (its recipient's representatives, coordinators)."""
+    ensure_owner(actor, requirement, owner_field="recipient", role=Role.RECIPIENT, doing=_("cancel it"))
     return update_record(requirement, actor=actor, action="cancel", status=RequirementStatus.CANCELLED)
 
 
 def delete_requirement(requirement: Requirement, *, actor: Actor) -> None:
+    """Delete a requirement (coordinators; the others cancel it)."""
+    ensure_coordinator(actor, doing=_("delete requirements (cancel it instead)"))
     delete_record(requirement, actor=actor)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from nsatu.catalog.models import Capability
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
+from nsatu.core.ownership import ensure_owner, may_change
 from nsatu.core.releasability import releasable
 from nsatu.core.services import ConflictError
 from nsatu.needs.forms import RequirementInlineForm
@@ -58,6 +59,12 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "priority")
     queryset = queryset.order_by(*SORTS.get(sort, SORTS["priority"]))
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    for requirement in page:
+        # the edit button only where the ownership policy lets this user change the row
+        editable = _may_edit(request) and may_change(
+            request.user, requirement, owner_field="recipient", role=Role.RECIPIENT
+        )
+        requirement.editable = editable  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -79,6 +86,8 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, code: str) -> Requirement:
+    """A requirement the user may change: 403 for other roles, 404 when unseen, and the services'
+    ownership policy for the rest (a recipient changes only its own nation's requirements)."""
     if not _may_edit(request):
         raise PermissionDenied
     requirement = (
@@ -86,6 +95,13 @@ def _editable(request: HttpRequest, code: str) -> Requirement:
     )
     if requirement is None:
         raise Http404
+    ensure_owner(
+        request_actor(request),
+        requirement,
+        owner_field="recipient",
+        role=Role.RECIPIENT,
+        doing=str(_("change it")),
+    )
     return requirement
 
 

@@ -31,7 +31,8 @@ from nsatu.core.api import (
     require_role,
 )
 from nsatu.core.choices import Role
-from nsatu.core.releasability import releasable
+from nsatu.core.ownership import ensure_owner
+from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.schemas import Code, Iso3, Search, Version
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
@@ -44,18 +45,17 @@ EDIT_ROLES = (Role.DONOR, Role.COORDINATOR)
 
 
 def _visible(request: HttpRequest) -> QuerySet[Offer]:
-    queryset = Offer.objects.select_related(
-        "donor", "item_type__family__capability", "earmark"
-    ).prefetch_related("releasable_to")
-    return releasable(queryset, request.user)
+    queryset = Offer.objects.select_related("donor", "item_type__family__capability").prefetch_related(
+        "releasable_to"
+    )
+    return with_visible_codes(releasable(queryset, request.user), request.user, visible_earmark="earmark")
 
 
 def _editable(request: HttpRequest, code: str, doing: str) -> tuple[User, Offer]:
     """The acting user and an offer they may change: 404 if unseen, 403 if not their nation's."""
     user = require_role(request, *EDIT_ROLES, doing=doing)
     offer = get_or_404(_visible(request), "offer", code=code)
-    if user.role != Role.COORDINATOR and offer.donor_id != user.nation_id:
-        raise HttpError(403, f"offer {code} is not your nation's: only its donor may {doing}")
+    ensure_owner(user, offer, owner_field="donor", role=Role.DONOR, doing=doing)
     return user, offer
 
 
@@ -93,7 +93,8 @@ def list_offers(
     if capability:
         queryset = queryset.filter(item_type__family__capability__code=capability)
     if earmark:
-        queryset = queryset.filter(earmark__code=earmark)
+        # the annotation, not earmark__code: a requirement hidden from the caller finds nothing
+        queryset = queryset.filter(**{"visible_earmark": earmark})
     if available_before:
         queryset = queryset.filter(available_from__lt=available_before)
     if q:

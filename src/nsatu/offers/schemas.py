@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from nsatu.core.schemas import Code, Iso3, Marking, Note, Quantity, Version, listed_nations
+from nsatu.core.schemas import Code, Iso3, Marking, Note, Quantity, Version, listed_nations, reference
 from nsatu.offers.models import Offer
 
 OfferState = Literal["offered", "withdrawn", "allocated"]
@@ -43,7 +43,7 @@ class OfferOut(Schema):
     capability: str
     quantity: float
     available_from: dt.date
-    earmark: str | None
+    earmark: str | None = Field(description="the requirement's code, when it is releasable to you")
     status: str
     note: str
     releasability: str
@@ -67,8 +67,9 @@ class OfferOut(Schema):
         return obj.item_type.family.capability.code
 
     @staticmethod
-    def resolve_earmark(obj: Offer) -> str | None:
-        return obj.earmark.code if obj.earmark is not None else None
+    def resolve_earmark(obj: Offer, context: Any = None) -> str | None:
+        # The earmark names a requirement: only a reader who may open it learns its code.
+        return reference(obj, "earmark", context)
 
     @staticmethod
     def resolve_releasable_to(obj: Offer, context: Any = None) -> list[str]:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import ItemType
 from nsatu.core.actors import Actor
-from nsatu.core.choices import Releasability
+from nsatu.core.choices import Releasability, Role
+from nsatu.core.ownership import ensure_coordinator, ensure_own_nation, ensure_owner
 from nsatu.core.services import create_record, delete_record, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
@@ -35,7 +36,8 @@ def create_offer(
     releasability: str = Releasability.PUBLIC,
     releasable_to: Iterable[Nation] = (),
 ) -> Offer:
-    """Put a donor's offer on the table."""
+    """Put a donor's offer on the table (its representative, or a coordinator)."""
+    ensure_own_nation(actor, donor.pk, Role.DONOR, doing=_("make offers"))
     return create_record(
         Offer,
         actor=actor,
@@ -69,6 +71,7 @@ def update_offer(
     becomes what is committed). An offer allocated without committed lines (as
     an import may say) stays allocated unless it is withdrawn.
     """
+    ensure_owner(actor, offer, owner_field="donor", role=Role.DONOR, doing=_("change it"))
     m2m = {"releasable_to": list(releasable_to)} if releasable_to is not None else None
     with transaction.atomic():
         current = Offer.objects.select_for_update().get(pk=offer.pk)
@@ -107,6 +110,7 @@ def withdraw_offer(offer: Offer, *, actor: Actor, expected_version: int | None =
     Of an offer approved plans have partly committed, only the uncommitted rest
     is taken off: its quantity becomes what is committed, and it is allocated.
     """
+    ensure_owner(actor, offer, owner_field="donor", role=Role.DONOR, doing=_("withdraw it"))
     with transaction.atomic():
         current = Offer.objects.select_for_update().get(pk=offer.pk)
         changes = _bound_by_commitments(current, {"status": OfferStatus.WITHDRAWN})
@@ -116,4 +120,6 @@ def withdraw_offer(offer: Offer, *, actor: Actor, expected_version: int | None =
 
 
 def delete_offer(offer: Offer, *, actor: Actor) -> None:
+    """Delete an offer (coordinators; donors withdraw it)."""
+    ensure_coordinator(actor, doing=_("delete offers (withdraw it instead)"))
     delete_record(offer, actor=actor)

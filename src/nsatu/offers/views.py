@@ -183,6 +183,14 @@ def _save_form(request: HttpRequest, form: OfferForm, offer: Offer | None) -> Of
         "releasability": data["releasability"],
         "note": data["note"],
     }
+    # an earmark for a requirement the user may not see is neither shown nor lost by a save
+    hidden_earmark = (
+        offer is not None
+        and offer.earmark_id is not None
+        and not _requirements_for(request).filter(pk=offer.earmark_id).exists()
+    )
+    if hidden_earmark and data["earmark"] is None:
+        fields["earmark"] = offer.earmark  # type: ignore[union-attr]
     try:
         if offer is None:
             nation = request.user.nation  # type: ignore[union-attr]

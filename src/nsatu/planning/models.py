@@ -205,3 +205,38 @@ class SeatUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course}: {self.seats_used}"
+
+
+# Keys of a run's metrics that hold one figure per requirement code (in the run's and each baseline's).
+PER_REQUIREMENT_METRICS = ("fulfilled",)
+
+
+def releasable_metrics(metrics: dict[str, Any], visible: frozenset[str] | None) -> dict[str, Any]:
+    """A run's metrics as a reader may see them: aggregates whole, per-requirement figures only for
+    the requirement codes in ``visible`` (None: every one, for command staff)."""
+    if visible is None or not isinstance(metrics, dict):
+        return metrics
+    result = dict(metrics)
+    for key in PER_REQUIREMENT_METRICS:
+        if isinstance(result.get(key), dict):
+            result[key] = {code: value for code, value in result[key].items() if code in visible}
+    baselines = result.get("baselines")
+    if isinstance(baselines, dict):
+        result["baselines"] = {name: releasable_metrics(m, visible) for name, m in baselines.items()}
+    return result
+
+
+def visible_requirement_codes(request: Any) -> frozenset[str] | None:
+    """The requirement codes the request's user may open (None: all of them); read once per request."""
+    from nsatu.core.releasability import releasable, sees_everything
+    from nsatu.needs.models import Requirement
+
+    user = getattr(request, "user", None)
+    if sees_everything(user):
+        return None
+    cached = getattr(request, "_nsatu_visible_requirements", None)
+    if cached is None:
+        cached = frozenset(releasable(Requirement.objects.all(), user).values_list("code", flat=True))
+        if request is not None:
+            request._nsatu_visible_requirements = cached
+    return cached

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from nsatu.planning.models import Allocation
+from nsatu.planning.models import Allocation, PlanRun, releasable_metrics, visible_requirement_codes
 
 Method = Literal["optimal", "greedy", "country", "robust"]
 RunState = Literal["queued", "running", "done", "failed"]
@@ -37,11 +37,21 @@ class PlanRunOut(Schema):
     gap: float | None = Field(description="relative gap between incumbent and bound")
     plan_status: str
     message: str
-    metrics: dict[str, Any] = Field(description="objective, pwf, on-time share, families... and baselines")
+    metrics: dict[str, Any] = Field(
+        description=(
+            "objective, pwf, on-time share, families... and baselines; figures per requirement "
+            "(`fulfilled`) only for the requirements releasable to you"
+        )
+    )
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     approved_at: dt.datetime | None
     approved_by: str
+
+    @staticmethod
+    def resolve_metrics(obj: PlanRun, context: Any = None) -> dict[str, Any]:
+        request = (context or {}).get("request")
+        return releasable_metrics(obj.metrics, visible_requirement_codes(request))
 
 
 class AllocationOut(Schema):

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from nsatu.core.releasability import releasable
+from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.nations.models import Agreement
 from nsatu.offers.models import Offer
 from nsatu.planning.models import Allocation
@@ -58,7 +58,8 @@ class Entry:
     units: float
     value: Decimal | None
     currency: str
-    offer: str = ""
+    offer: str = ""  # the offer's code, empty when the reader may not open the offer
+    offer_key: int = 0  # the offer, for counting distinct offers whether or not its code is shown
     # For the page: the shipment's or offer's code and the item's name (the description is IATI's text).
     code: str = ""
     item: str = ""
@@ -74,7 +75,7 @@ class StageSum:
     """Units, distinct offers, values per currency, and units without a known value."""
 
     units: float = 0.0
-    offers: set[str] = field(default_factory=set)
+    offers: set[str] = field(default_factory=set)  # codes; "#<key>" for an offer not releasable to the reader
     value: dict[str, Decimal] = field(default_factory=dict)
     unvalued_units: float = 0.0
 
@@ -82,6 +83,8 @@ class StageSum:
         self.units += entry.units
         if entry.offer:
             self.offers.add(entry.offer)
+        elif entry.offer_key:  # an offer the reader may not open: counted, never named
+            self.offers.add(f"#{entry.offer_key}")
         if entry.value is None:
             self.unvalued_units += entry.units
         else:
@@ -159,11 +162,17 @@ def aid_chains(
     shipments: QuerySet[Shipment] = Shipment.objects.all()
     if not everything:
         offers, shipments = releasable(offers, user), releasable(shipments, user)
+        # a shipment the reader sees names its offer only if the reader may open that offer too
+        shipments = with_visible_codes(shipments, user, visible_offer="offer")
+    else:
+        shipments = shipments.annotate(visible_offer=F("offer__code"))
 
-    def place(entry_args: dict[str, Any], donor_id: int, offer: str) -> None:
+    def place(entry_args: dict[str, Any], donor_id: int, offer: str, offer_key: int) -> None:
         agreement = attribute(donor_id, entry_args["date"])
         if agreement is not None and agreement.pk in chains:
-            chains[agreement.pk].entries.append(Entry(agreement_id=agreement.pk, offer=offer, **entry_args))
+            chains[agreement.pk].entries.append(
+                Entry(agreement_id=agreement.pk, offer=offer, offer_key=offer_key, **entry_args)
+            )
 
     for agreement in chosen:
         for pledge in agreement.pledges.all():
@@ -206,9 +215,10 @@ def aid_chains(
             },
             offer.donor_id,
             offer.code,
+            offer.pk,
         )
 
-    moved = shipments.filter(state__in=SHIPPED_STATES).select_related("item_type", "offer")
+    moved = shipments.filter(state__in=SHIPPED_STATES).select_related("item_type")
     for shipment in moved.order_by("pk"):
         unit_value = values.get(shipment.item_type_id)
         assert shipment.dispatched_on is not None
@@ -226,7 +236,8 @@ def aid_chains(
                 "currency": currency,
             },
             shipment.donor_id,
-            shipment.offer.code,
+            getattr(shipment, "visible_offer", None) or "",
+            shipment.offer_id,
         )
         if shipment.state == ShipmentState.RECEIVED and shipment.received_on is not None:
             units = shipment.quantity_received or 0.0
@@ -244,6 +255,7 @@ def aid_chains(
                     "currency": currency,
                 },
                 shipment.donor_id,
-                shipment.offer.code,
+                getattr(shipment, "visible_offer", None) or "",
+                shipment.offer_id,
             )
     return [chains[a.pk] for a in chosen]

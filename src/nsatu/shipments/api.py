@@ -25,7 +25,7 @@ from nsatu.core.api import (
     current_user,
     get_or_404,
 )
-from nsatu.core.releasability import releasable
+from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.schemas import Code, Id, Iso3, Search
 from nsatu.core.services import ConflictError
 from nsatu.planning.models import PlanRun
@@ -47,10 +47,11 @@ STEP_SERVICES: dict[str, Callable[..., Shipment]] = {
 
 
 def _shipments(request: HttpRequest) -> QuerySet[Shipment]:
+    user = current_user(request)
     queryset = Shipment.objects.select_related(
-        "offer", "donor", "recipient", "hub", "item_type", "allocation"
+        "donor", "recipient", "hub", "item_type", "allocation"
     ).prefetch_related("legs", "releasable_to")
-    return releasable(queryset, current_user(request))
+    return with_visible_codes(releasable(queryset, user), user, visible_offer="offer")
 
 
 @router.get("/shipments", response={200: list[ShipmentOut], **LIST_ERRORS}, summary="List shipments")
@@ -82,7 +83,7 @@ def list_shipments(
         lateness = late_q(timezone.localdate())
         queryset = queryset.filter(lateness) if late else queryset.exclude(lateness)
     if q:
-        queryset = queryset.filter(Q(code__icontains=q) | Q(offer__code__icontains=q))
+        queryset = queryset.filter(Q(code__icontains=q) | Q(visible_offer__icontains=q))
     return queryset.order_by("planned_arrival", "code")
 
 
@@ -126,13 +127,15 @@ def confirm_receipt(request: HttpRequest, code: Code, payload: ReceiptIn) -> dic
             expected_version=payload.version,
         )
     )
+    others = [other for _serial, other in result.swapped]
+    named = set(releasable(Shipment.objects.filter(code__in=others), user).values_list("code", flat=True))
     return {
         "code": shipment.code,
         "state": ShipmentState.RECEIVED,
         "matched": result.matched,
         "missing": result.missing,
         "extra": result.extra,
-        "swapped": [list(pair) for pair in result.swapped],
+        "swapped": [[serial, other if other in named else ""] for serial, other in result.swapped],
     }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from nsatu.core.schemas import NO_NUL, Version, listed_nations
+from nsatu.core.schemas import NO_NUL, Version, listed_nations, reference
 from nsatu.shipments.choices import NEXT_STATE, ShipmentState
 from nsatu.shipments.models import Shipment
 
@@ -42,7 +42,7 @@ class ShipmentOut(Schema):
 
     code: str
     run: int = Field(description="the plan run whose approved line it carries")
-    offer: str
+    offer: str | None = Field(description="the offer's code, when it is releasable to you")
     donor: str
     recipient: str
     hub: str
@@ -65,8 +65,8 @@ class ShipmentOut(Schema):
         return obj.allocation.run_id
 
     @staticmethod
-    def resolve_offer(obj: Shipment) -> str:
-        return obj.offer.code
+    def resolve_offer(obj: Shipment, context: Any = None) -> str | None:
+        return reference(obj, "offer", context)
 
     @staticmethod
     def resolve_donor(obj: Shipment) -> str:
@@ -128,7 +128,9 @@ class ReconciliationOut(Schema):
     matched: list[str]
     missing: list[str]
     extra: list[str]
-    swapped: list[list[str]] = Field(description="[serial, the other shipment's code] pairs")
+    swapped: list[list[str]] = Field(
+        description="[serial, the other shipment's code] pairs (empty code: not releasable to you)"
+    )
 
 
 class ShipmentsPlannedOut(Schema):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
-from nsatu.core.releasability import releasable
+from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.services import ConflictError
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.logistics.models import Hub
@@ -44,10 +44,16 @@ def _role(request: HttpRequest) -> str | None:
     return getattr(request.user, "role", None)
 
 
+def visible_shipments(user: Any) -> QuerySet[Shipment]:
+    """The shipments ``user`` may see, each with its offer's code only when that offer is releasable
+    to the user too (``visible_offer``): the recipient sees every shipment sent to it, not every offer."""
+    queryset = Shipment.objects.select_related("donor", "recipient", "hub", "item_type")
+    return with_visible_codes(releasable(queryset, user), user, visible_offer="offer")
+
+
 def _visible(request: HttpRequest) -> QuerySet[Shipment]:
     """The shipments the user may see."""
-    queryset = Shipment.objects.select_related("donor", "recipient", "hub", "item_type", "offer")
-    return releasable(queryset, request.user)
+    return visible_shipments(request.user)
 
 
 def _shipment(request: HttpRequest, code: str) -> Shipment:
@@ -86,10 +92,10 @@ PLANNED_ARRIVAL = Column(
 SHIPMENTS = ListSpec(
     name="shipments",
     heading=gettext_lazy("Shipments"),
-    queryset=lambda user: releasable(Shipment.objects.all(), user),
+    queryset=visible_shipments,
     columns=[
         Column(gettext_lazy("Code"), lambda s: s.code, ("code",), "code"),
-        Column(gettext_lazy("Offer"), lambda s: s.offer.code, ("offer__code", "code"), "offer"),
+        Column(gettext_lazy("Offer"), lambda s: s.visible_offer or "", ("visible_offer", "code"), "offer"),
         Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
         Column(gettext_lazy("Recipient"), lambda s: s.recipient.iso3),
         Column(gettext_lazy("Hub"), lambda s: s.hub.code, ("hub__code", "code"), "hub"),
@@ -105,7 +111,7 @@ SHIPMENTS = ListSpec(
             gettext_lazy("Releasability"), lambda s: s.releasability, show=lambda s: s.releasability_label
         ),
     ],
-    search=("code", "offer__code", "item_type__name"),
+    search=("code", "visible_offer", "item_type__name"),
     default_sort="planned",
 )
 
@@ -156,7 +162,7 @@ def _int(value: str) -> int | None:
 SLIPPED = ListSpec(
     name="slipped",
     heading=gettext_lazy("What slipped"),
-    queryset=lambda user: releasable(Shipment.objects.filter(late_q(_today())), user),
+    queryset=lambda user: visible_shipments(user).filter(late_q(_today())),
     columns=[
         Column(
             gettext_lazy("Plan run"),
@@ -178,7 +184,7 @@ SLIPPED = ListSpec(
         Filter("donor", gettext_lazy("Donor"), "donor__iso3", _nations),
         Filter("hub", gettext_lazy("Hub"), "hub__code", _hubs),
     ],
-    search=("code", "offer__code", "item_type__name"),
+    search=("code", "visible_offer", "item_type__name"),
     default_sort="run",
 )
 
@@ -213,8 +219,13 @@ def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "shipment": shipment,
         "legs": shipment.legs.all(),
-        "serials": shipment.serials.select_related("received_in"),
-        "discrepancies": shipment.discrepancies.select_related("other_shipment"),
+        # another shipment a serial was found in is named only to those who may open it
+        "serials": with_visible_codes(
+            shipment.serials.all(), request.user, visible_received_in="received_in"
+        ),
+        "discrepancies": with_visible_codes(
+            shipment.discrepancies.all(), request.user, visible_other_shipment="other_shipment"
+        ),
         "step": step,
         "step_label": ShipmentState(target).label if target else "",
         "step_form": step_form,
@@ -292,7 +303,7 @@ def _receipt_spec(name: str, heading: Any) -> ListSpec:
     return ListSpec(
         name=name,
         heading=heading,
-        queryset=lambda user: releasable(Shipment.objects.all(), user),
+        queryset=visible_shipments,
         columns=[
             Column(gettext_lazy("Code"), lambda s: s.code, ("code",), "code"),
             Column(gettext_lazy("Donor"), lambda s: s.donor.iso3, ("donor__iso3", "code"), "donor"),
@@ -302,7 +313,7 @@ def _receipt_spec(name: str, heading: Any) -> ListSpec:
             PLANNED_ARRIVAL,
         ],
         filters=[Filter("donor", gettext_lazy("Donor"), "donor__iso3", _nations)],
-        search=("code", "offer__code", "item_type__name"),
+        search=("code", "visible_offer", "item_type__name"),
         default_sort="planned",
     )
 

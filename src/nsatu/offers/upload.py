@@ -1,6 +1,11 @@
 """Reading a donor's offers workbook: every row checked, every error located.
 
-A workbook passes the scenario reader's zip-bomb check before it is opened.
+A workbook passes the scenario reader's zip-bomb check before it is opened, and
+a file of more than ``NSATU_UPLOAD_MAX_ROWS`` offers is refused before its rows
+are read. The rules are the API's: an earmark names a requirement the uploader
+may see (one it may not see is answered exactly like one that does not exist),
+and the optional ``releasability`` column takes the markings of FORMAT.md's
+extension (``public``, ``coalition``, ``nations:AAA;BBB``, ``command-only``).
 """
 
 from __future__ import annotations
@@ -11,17 +16,27 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import ItemType
+from nsatu.core.choices import Releasability
+from nsatu.core.releasability import parse_marking, releasable
+from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planner.io import format_number, workbook_archive_errors
 from nsatu.planning.models import committed_by_code, quantity_tolerance
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-COLUMNS = ["id", "item_type", "quantity", "available_from", "earmark", "status"]
+DEFAULT_MAX_ROWS = 20_000
+COLUMNS = ["id", "item_type", "quantity", "available_from", "earmark", "status", "releasability"]
 REQUIRED = ["id", "item_type", "quantity", "available_from"]
+
+
+def max_rows() -> int:
+    """The most offer rows one upload may hold (``NSATU_UPLOAD_MAX_ROWS``)."""
+    return int(getattr(settings, "NSATU_UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
 @dataclass
@@ -33,6 +48,18 @@ class OfferRow:
     earmark: Requirement | None
     withdrawn: bool
     exists: bool
+    # None: the row gives no marking (a new offer is public, an existing one keeps its own)
+    releasability: str | None = None
+    releasable_to: list[Nation] = field(default_factory=list)
+
+    @property
+    def marking_text(self) -> str:
+        """The marking as the file wrote it, for the preview."""
+        if self.releasability is None:
+            return ""
+        if self.releasability == Releasability.NATIONS:
+            return "nations:" + ";".join(sorted(n.iso3 for n in self.releasable_to))
+        return self.releasability
 
 
 @dataclass
@@ -41,15 +68,33 @@ class UploadResult:
     errors: list[str] = field(default_factory=list)
 
 
+class TooManyRows(Exception):
+    """The file holds more rows than one upload may."""
+
+    def __init__(self, sheet: str, rows: int) -> None:
+        super().__init__(sheet, rows)
+        self.sheet, self.rows = sheet, rows
+
+
 def _sheet_rows(name: str, content: bytes) -> tuple[str, list[list[Any]]]:
+    """The sheet's name and its rows, header first; ``TooManyRows`` before a long sheet is read."""
+    limit = max_rows() + 1  # and the header
     if name.lower().endswith(".xlsx"):
         from python_calamine import CalamineWorkbook
 
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheet = "offers" if "offers" in book.sheet_names else book.sheet_names[0]
-        return sheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        table = book.get_sheet_by_name(sheet)
+        if table.height > limit:
+            raise TooManyRows(sheet, table.height - 1)
+        return sheet, table.to_python(skip_empty_area=False)
     text = content.decode("utf-8-sig")
-    return name, [row for row in csv.reader(io.StringIO(text, newline=""))]
+    rows: list[list[Any]] = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        rows.append(row)
+        if len(rows) > limit:
+            raise TooManyRows(name, text.rstrip("\n").count("\n"))
+    return name, rows
 
 
 def _date(value: Any) -> dt.date:
@@ -66,8 +111,9 @@ def _text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadResult:
-    """Check an uploaded offers file for one donor; nothing is written here."""
+def read_offer_upload(name: str, content: bytes, *, donor_iso3: str, reader: Any = None) -> UploadResult:
+    """Check an uploaded offers file for one donor, as ``reader`` (the uploading user) may see the
+    requirements it earmarks (none without a reader); nothing is written here."""
     result = UploadResult()
     if len(content) > MAX_UPLOAD_BYTES:
         result.errors.append(
@@ -86,6 +132,12 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
             return result
     try:
         sheet, table = _sheet_rows(name, content)
+    except TooManyRows as exc:
+        result.errors.append(
+            _("%(sheet)s: about %(rows)s rows; at most %(max)s offers per upload: split the file")
+            % {"sheet": exc.sheet, "rows": exc.rows, "max": max_rows()}
+        )
+        return result
     except Exception as exc:  # a corrupt workbook or undecodable text
         result.errors.append(
             _("%(file)s: cannot be read (%(error)s)")
@@ -104,7 +156,9 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
         )
         return result
     items = {t.code: t for t in ItemType.objects.all()}
-    requirements = {r.code: r for r in Requirement.objects.all()}
+    # Only the requirements the uploader may see: a hidden one is answered as one that does not exist.
+    requirements = {r.code: r for r in releasable(Requirement.objects.all(), reader)}
+    nations = {n.iso3: n for n in Nation.objects.all()}
     others = dict(Offer.objects.exclude(donor__iso3=donor_iso3).values_list("code", "donor__iso3"))
     mine = set(Offer.objects.filter(donor__iso3=donor_iso3).values_list("code", flat=True))
     committed = committed_by_code("offer")
@@ -166,9 +220,10 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
         earmark = requirements.get(earmark_code) if earmark_code else None
         if earmark_code and earmark is None:
             problems.append(
-                _("%(where)s, column earmark: unknown requirement %(value)r")
+                _("%(where)s, column earmark: no requirement %(value)r")
                 % {"where": where, "value": earmark_code}
             )
+        marking, listed = _marking(_text(cells.get("releasability")), nations, where, problems)
         status = _text(cells.get("status")).lower() or "offered"
         if status not in ("offered", "withdrawn"):
             problems.append(
@@ -180,8 +235,51 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str) -> UploadRe
             continue
         assert item is not None
         result.rows.append(
-            OfferRow(code, item, quantity, available, earmark, status == "withdrawn", exists=code in mine)
+            OfferRow(
+                code,
+                item,
+                quantity,
+                available,
+                earmark,
+                status == "withdrawn",
+                exists=code in mine,
+                releasability=marking,
+                releasable_to=listed,
+            )
         )
     if not result.rows and not result.errors:
         result.errors.append(_("%(sheet)s: no offer rows") % {"sheet": sheet})
     return result
+
+
+def _marking(
+    text: str, nations: dict[str, Nation], where: str, problems: list[str]
+) -> tuple[str | None, list[Nation]]:
+    """A row's ``releasability`` cell as (marking, listed nations); (None, []) when empty."""
+    if not text:
+        return None, []
+    try:
+        marking, codes = parse_marking(text)
+    except ValueError:
+        problems.append(
+            _(
+                "%(where)s, column releasability: %(value)r is not public, coalition, "
+                "nations:AAA;BBB or command-only"
+            )
+            % {"where": where, "value": text}
+        )
+        return None, []
+    unknown = [code for code in codes if code not in nations]
+    if unknown:
+        problems.append(
+            _("%(where)s, column releasability: no nation %(codes)s")
+            % {"where": where, "codes": ", ".join(repr(c) for c in unknown)}
+        )
+        return None, []
+    if marking == Releasability.NATIONS and not codes:
+        problems.append(
+            _("%(where)s, column releasability: name the nations after nations: (nations:POL;DEU)")
+            % {"where": where}
+        )
+        return None, []
+    return marking, [nations[code] for code in dict.fromkeys(codes)]

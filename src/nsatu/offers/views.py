@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_POST
 from nsatu.catalog.models import Capability
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
+from nsatu.core.previews import preview_path, save_preview
 from nsatu.core.releasability import releasable
 from nsatu.core.services import ConflictError
 from nsatu.dashboards.lists import OFFERS, Column, Filter, ListSpec, table_export, table_page
@@ -274,10 +273,7 @@ def offer_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("my-offers")
 
 
-def _upload_dir() -> Any:
-    path = settings.VAR_DIR / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+PREVIEW_ROWS = 200  # rows the preview table shows; the confirmation takes every row
 
 
 @login_required
@@ -294,11 +290,11 @@ def offer_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        result = read_offer_upload(upload.name, content, donor_iso3=nation.iso3)
-        context["result"] = result
+        result = read_offer_upload(upload.name, content, donor_iso3=nation.iso3, reader=request.user)
+        context.update(result=result, shown=result.rows[:PREVIEW_ROWS])
+        context["more"] = len(result.rows) - len(context["shown"])
         if not result.errors:
-            token = uuid.uuid4().hex
-            (_upload_dir() / token).write_bytes(content)
+            token = save_preview(content)
             request.session["offer_upload"] = {"token": token, "name": upload.name}
             context["token"] = token
     return render(request, "offers/upload.html", context)
@@ -306,11 +302,14 @@ def offer_upload(request: HttpRequest) -> HttpResponse:
 
 def _confirm_upload(request: HttpRequest, nation: Any) -> HttpResponse:
     pending = request.session.get("offer_upload") or {}
-    if pending.get("token") != request.POST.get("confirm"):
+    path = preview_path(str(pending.get("token", "")))
+    if pending.get("token") != request.POST.get("confirm") or path is None:
+        request.session.pop("offer_upload", None)
         messages.error(request, _("That upload has expired; upload the file again."))
         return redirect("offer-upload")
-    path = _upload_dir() / pending["token"]
-    result = read_offer_upload(pending["name"], path.read_bytes(), donor_iso3=nation.iso3)
+    result = read_offer_upload(
+        pending["name"], path.read_bytes(), donor_iso3=nation.iso3, reader=request.user
+    )
     if result.errors:  # the database changed since the preview
         return render(request, "offers/upload.html", {"form": OfferUploadForm(), "result": result})
     with transaction.atomic():
@@ -322,10 +321,14 @@ def _confirm_upload(request: HttpRequest, nation: Any) -> HttpResponse:
                 "earmark": row.earmark,
                 "status": OfferStatus.WITHDRAWN if row.withdrawn else OfferStatus.OFFERED,
             }
+            marking: dict[str, Any] = {}
+            if row.releasability is not None:
+                marking = {"releasability": row.releasability, "releasable_to": row.releasable_to}
             if row.exists:
-                update_offer(Offer.objects.get(code=row.code), actor=request_actor(request), **fields)
+                offer = Offer.objects.get(code=row.code)
+                update_offer(offer, actor=request_actor(request), **fields, **marking)
             else:
-                create_offer(actor=request_actor(request), code=row.code, donor=nation, **fields)
+                create_offer(actor=request_actor(request), code=row.code, donor=nation, **fields, **marking)
     path.unlink(missing_ok=True)
     del request.session["offer_upload"]
     imported = len(result.rows)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
+from nsatu.core.previews import preview_dir, preview_path, save_preview
 from nsatu.core.releasability import releasable
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.logistics.models import Hub
@@ -338,12 +336,6 @@ def scenario_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _scenario_upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @login_required
 def scenario_import(request: HttpRequest) -> HttpResponse:
     """Upload a scenario workbook: its errors by sheet, row and column, or a preview; then confirm."""
@@ -355,8 +347,9 @@ def scenario_import(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": ScenarioUploadForm()}
     if request.method == "POST" and "confirm" in request.POST:
         pending = request.session.get("scenario_upload") or {}
-        path = _scenario_upload_dir() / f"{pending.get('token', 'missing')}.xlsx"
-        if pending.get("token") != request.POST["confirm"] or not path.exists():
+        path = preview_path(str(pending.get("token", "")), suffix=".xlsx")
+        if pending.get("token") != request.POST["confirm"] or path is None:
+            request.session.pop("scenario_upload", None)
             messages.error(request, _("That upload has expired; upload the workbook again."))
             return redirect("scenario-import")
         try:
@@ -381,9 +374,8 @@ def scenario_import(request: HttpRequest) -> HttpResponse:
             if upload.size > MAX_UPLOAD_BYTES or not upload.name.lower().endswith(".xlsx"):
                 form.add_error("file", _("Upload an .xlsx workbook of at most 20 MB."))
                 return render(request, "planning/import.html", context)
-            token = uuid.uuid4().hex
-            path = _scenario_upload_dir() / f"{token}.xlsx"
-            path.write_bytes(upload.read())
+            token = save_preview(upload.read(), suffix=".xlsx")
+            path = preview_dir() / f"{token}.xlsx"
             try:
                 report = import_scenario(read_scenario(path), actor=request_actor(request), dry_run=True)
             except ScenarioError as exc:

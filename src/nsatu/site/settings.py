@@ -195,6 +195,10 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 NSATU_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# An upload's preview waits this long for its confirmation (nsatu.core.previews); an offers file
+# holds at most this many rows.
+NSATU_UPLOAD_PREVIEW_SECONDS = float(os.environ.get("NSATU_UPLOAD_PREVIEW_SECONDS", "3600"))
+NSATU_UPLOAD_MAX_ROWS = int(os.environ.get("NSATU_UPLOAD_MAX_ROWS", "20000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 # A request body that is not a file (form fields, API JSON) above this is refused (400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

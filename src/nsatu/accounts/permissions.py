@@ -29,6 +29,8 @@ COORDINATOR_APPS = frozenset(
         "shipments",
         "tokens",
         "stress",
+        "monitoring",
+        "notifications",
     }
 )
 ACTIONS = frozenset({"view", "add", "change", "delete"})

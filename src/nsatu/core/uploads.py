@@ -10,7 +10,9 @@ read; else the bytes received) or its content contradicts its extension (an
 ``/api/``) instead of calling the view, so nothing is saved.
 
 The limits follow the page (by URL name), from the constants the views use:
-offers 5 MB ``.xlsx``/``.csv``, scenarios 20 MB ``.xlsx``; any other page
+offers 5 MB ``.xlsx``/``.csv``, scenarios 20 MB ``.xlsx``, evidence (page and API)
+``NSATU_EVIDENCE_MAX_BYTES`` of ``.pdf``/``.png``/``.jpg``/``.xlsx`` whose first
+bytes match the type; any other page
 ``NSATU_UPLOAD_MAX_BYTES`` and ``.xlsx``/``.csv`` (no other page takes files).
 """
 
@@ -34,6 +36,15 @@ from django.utils.translation import gettext as _
 # Room in the request, beyond the files, for the other fields and the multipart headers.
 ENVELOPE_BYTES = 64 * 1024
 ZIP_SIGNATURE = b"PK\x03\x04"  # every .xlsx is a zip archive starting with a local file header
+# How files of each binary type begin; an upload whose start contradicts its extension is refused.
+CONTENT_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".xlsx": (ZIP_SIGNATURE,),
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+KNOWN_EXTENSIONS = (*CONTENT_SIGNATURES, ".csv")
 REFUSAL = "_nsatu_upload_refusal"
 
 
@@ -62,9 +73,15 @@ def page_limits() -> dict[str, UploadLimit]:
     from nsatu.offers.upload import MAX_UPLOAD_BYTES as OFFERS
     from nsatu.planning.workbooks import MAX_UPLOAD_BYTES as SCENARIOS
 
+    evidence = UploadLimit(
+        int(getattr(settings, "NSATU_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)),
+        (".pdf", ".png", ".jpg", ".jpeg", ".xlsx"),
+    )
     return {
         "offer-upload": UploadLimit(OFFERS, (".xlsx", ".csv"), view_checks_extension=True),
         "scenario-import": UploadLimit(SCENARIOS, (".xlsx",), view_checks_extension=True),
+        "evidence-upload": evidence,
+        "api-evidence-upload": evidence,
     }
 
 
@@ -123,7 +140,7 @@ class LimitedUploadHandler(FileUploadHandler):
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
         name = file_name.lower()
-        self.kind = next((e for e in (".xlsx", ".csv") if name.endswith(e)), "")
+        self.kind = next((e for e in KNOWN_EXTENSIONS if name.endswith(e)), "")
         self.head = b""
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")() if self.kind == ".csv" else None
         if self.limit is None:
@@ -143,27 +160,30 @@ class LimitedUploadHandler(FileUploadHandler):
                 _("%(file)s: the file is larger than %(mb)s MB")
                 % {"file": self.file_name, "mb": self.limit.megabytes},
             )
-        if self.kind == ".xlsx" and len(self.head) < len(ZIP_SIGNATURE):
-            self.head += raw_data[: len(ZIP_SIGNATURE) - len(self.head)]
-            if not ZIP_SIGNATURE.startswith(self.head[: len(ZIP_SIGNATURE)]):
-                self._not_a_workbook()
+        signatures = CONTENT_SIGNATURES.get(self.kind, ())
+        wanted = max((len(sig) for sig in signatures), default=0)
+        if signatures and len(self.head) < wanted:
+            self.head += raw_data[: wanted - len(self.head)]
+            if not any(sig.startswith(self.head[: len(sig)]) for sig in signatures):
+                self._wrong_content()
         elif self.decoder is not None:
             self._check_text(raw_data, final=False)
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
-        if self.kind == ".xlsx" and self.head != ZIP_SIGNATURE:
-            self._not_a_workbook()  # shorter than a zip signature, or empty
+        signatures = CONTENT_SIGNATURES.get(self.kind, ())
+        if signatures and not any(self.head.startswith(sig) for sig in signatures):
+            self._wrong_content()  # shorter than its signature, or empty
         if self.decoder is not None:
             self._check_text(b"", final=True)
         return None  # the next handler (memory or temporary file) returns the file
 
-    def _not_a_workbook(self) -> None:
-        self._refuse(
-            415,
-            _("%(file)s is not an Excel workbook: an .xlsx file is a zip archive, and this one is not")
-            % {"file": self.file_name},
-        )
+    def _wrong_content(self) -> None:
+        if self.kind == ".xlsx":
+            message = _("%(file)s is not an Excel workbook: an .xlsx file is a zip archive, and this one is not")
+        else:
+            message = _("%(file)s is not a %(type)s file: its content does not match its name")
+        self._refuse(415, message % {"file": self.file_name, "type": self.kind.lstrip(".").upper()})
 
     def _check_text(self, data: bytes, *, final: bool) -> None:
         assert self.decoder is not None

@@ -217,6 +217,9 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
 
         create_shipments_for_run(run, actor=actor)
         set_cohort_targets_for_run(run, actor=actor)
+        from nsatu.notifications.services import notify_plan_approved
+
+        notify_plan_approved(run, actor=actor)
     return run
 
 

@@ -369,7 +369,11 @@ def dispatch_shipment(
         leg.actual_departure = day
         leg.save(update_fields=["actual_departure"])
         current.dispatched_on = day
-        return _save_step(current, ShipmentState.DISPATCHED, actor=actor, on=day, serials=numbers)
+        saved = _save_step(current, ShipmentState.DISPATCHED, actor=actor, on=day, serials=numbers)
+        from nsatu.notifications.services import notify_shipment_dispatched
+
+        notify_shipment_dispatched(saved, on=day, actor=actor)
+        return saved
 
 
 def arrive_at_hub(
@@ -397,7 +401,11 @@ def hand_over_shipment(
         leg = _leg(current, LegKind.TO_RECIPIENT)
         leg.actual_departure = day
         leg.save(update_fields=["actual_departure"])
-        return _save_step(current, ShipmentState.HANDED_OVER, actor=actor, on=day)
+        saved = _save_step(current, ShipmentState.HANDED_OVER, actor=actor, on=day)
+        from nsatu.notifications.services import notify_shipment_arriving
+
+        notify_shipment_arriving(saved, on=day, actor=actor)
+        return saved
 
 
 @dataclass
@@ -573,6 +581,10 @@ def receive_shipment(
             serials=reconciliation.as_payload(),
             late_days=current.days_late(day),
         )
+        # What the receipt confirmed goes under end-use monitoring; what it found wrong becomes cases.
+        from nsatu.monitoring.services import start_monitoring
+
+        start_monitoring(current, on=day, actor=actor)
     return reconciliation
 
 

@@ -224,13 +224,16 @@ def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
             shipment.serials.all(), request.user, visible_received_in="received_in"
         ),
         "discrepancies": with_visible_codes(
-            shipment.discrepancies.all(), request.user, visible_other_shipment="other_shipment"
+            shipment.discrepancies.select_related("case"), request.user, visible_other_shipment="other_shipment"
         ),
         "step": step,
         "step_label": ShipmentState(target).label if target else "",
         "step_form": step_form,
         "may_receive": may_receive,
         "days_late": shipment.days_late(_today()),
+        "evidence": shipment.evidence.all(),
+        "evidence_record": "shipment",
+        "evidence_key": shipment.code,
     }
     return render(request, "shipments/detail.html", context)
 

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "nsatu.dashboards",
     "nsatu.tokens",
     "nsatu.stress",
+    "nsatu.monitoring",
+    "nsatu.notifications",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "nsatu.notifications.context.inbox",
             ]
         },
     }
@@ -202,6 +205,21 @@ NSATU_UPLOAD_MAX_ROWS = int(os.environ.get("NSATU_UPLOAD_MAX_ROWS", "20000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 # A request body that is not a file (form fields, API JSON) above this is refused (400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# End-use monitoring: the initial serial inventory is due this many days after receipt, then yearly.
+NSATU_EUM_INITIAL_DAYS = int(os.environ.get("NSATU_EUM_INITIAL_DAYS", "90"))
+NSATU_EUM_ANNUAL_DAYS = int(os.environ.get("NSATU_EUM_ANNUAL_DAYS", "365"))
+# Evidence files (waybills, photos, inventory sheets) live here, named by their SHA-256, not in the database.
+NSATU_EVIDENCE_DIR = Path(os.environ.get("NSATU_EVIDENCE_DIR", VAR_DIR / "evidence")).resolve()
+NSATU_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+# Notifications by e-mail: printed on the console unless a backend is configured (nothing leaves the
+# machine by default). NSATU_SITE_URL makes the links in e-mails absolute.
+EMAIL_BACKEND = os.environ.get("NSATU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("NSATU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("NSATU_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("NSATU_EMAIL_FROM", "nsatu@localhost")
+NSATU_SITE_URL = os.environ.get("NSATU_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,8 @@ urlpatterns = [
     path("shipments/", include("nsatu.shipments.urls")),
     path("training/", include("nsatu.training.urls")),
     path("agreements/", include("nsatu.nations.urls")),
+    path("monitoring/", include("nsatu.monitoring.urls")),
+    path("inbox/", include("nsatu.notifications.urls")),
     path("", include("nsatu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

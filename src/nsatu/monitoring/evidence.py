@@ -1,0 +1,256 @@
+"""Evidence beside the records: waybills, photos, inventory sheets, PDF/PNG/JPEG/XLSX.
+
+Files are stored outside the database, under ``NSATU_EVIDENCE_DIR``, named by
+the SHA-256 of their content (the same content is kept once); the database row
+and the ledger event record the hash, so a file changed on disk is caught when
+it is opened (``open_evidence``) or by ``nsatu evidence verify``. Size and type
+are checked as the upload streams in (``nsatu.core.uploads``) and again here,
+for uploads from the API and the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from nsatu.core.actors import Actor, actor_identity
+from nsatu.core.ledger import append_event
+from nsatu.core.releasability import releasable
+from nsatu.core.services import create_record
+from nsatu.core.uploads import CONTENT_SIGNATURES
+from nsatu.monitoring.choices import EvidenceKind
+from nsatu.monitoring.models import DiscrepancyCase, Evidence, IncidentReport, Inventory, RepairOrder
+from nsatu.monitoring.visibility import (
+    visible_cases,
+    visible_incidents,
+    visible_inventories,
+    visible_repairs,
+)
+from nsatu.shipments.models import Shipment
+
+# The file types evidence may be, by extension, with the type they are served as.
+CONTENT_TYPES: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXTENSIONS = tuple(CONTENT_TYPES)
+CHUNK = 64 * 1024
+
+# The records evidence may be kept beside, by the name the URLs and the API use.
+RECORD_MODELS: dict[str, type[models.Model]] = {
+    "shipment": Shipment,
+    "inventory": Inventory,
+    "case": DiscrepancyCase,
+    "repair": RepairOrder,
+    "incident": IncidentReport,
+}
+
+
+class EvidenceError(Exception):
+    """A refused file; the message names it and says why."""
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "NSATU_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
+
+
+def evidence_dir() -> Path:
+    return Path(getattr(settings, "NSATU_EVIDENCE_DIR", settings.VAR_DIR / "evidence"))
+
+
+def stored_path(sha256: str) -> Path:
+    """Where the file with this content lives."""
+    return evidence_dir() / sha256[:2] / sha256
+
+
+def extension_of(filename: str) -> str:
+    return os.path.splitext(filename.lower())[1]
+
+
+def check_file(filename: str, head: bytes, size: int) -> str:
+    """The content type of an acceptable file; ``EvidenceError`` naming the file otherwise."""
+    extension = extension_of(filename)
+    if extension not in CONTENT_TYPES:
+        raise EvidenceError(
+            _("%(file)s: only %(types)s files can be kept as evidence")
+            % {"file": filename, "types": ", ".join(EXTENSIONS)}
+        )
+    if size > max_bytes():
+        raise EvidenceError(
+            _("%(file)s: the file is larger than %(mb)s MB") % {"file": filename, "mb": max_bytes() // (1024 * 1024)}
+        )
+    if size == 0 or not any(head.startswith(sig) for sig in CONTENT_SIGNATURES[extension]):
+        raise EvidenceError(
+            _("%(file)s is not a %(type)s file: its content does not match its name")
+            % {"file": filename, "type": extension.lstrip(".").upper()}
+        )
+    return CONTENT_TYPES[extension]
+
+
+def _chunks(source: Any) -> Iterator[bytes]:
+    if hasattr(source, "chunks"):
+        yield from source.chunks(CHUNK)
+        return
+    while True:
+        data = source.read(CHUNK)
+        if not data:
+            return
+        yield data
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+
+
+def store_file(source: IO[bytes] | Any, filename: str) -> StoredFile:
+    """Check and store a file by its content hash; nothing is kept if it is refused."""
+    directory = evidence_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False) as temporary:
+        try:
+            for data in _chunks(source):
+                size += len(data)
+                if size > max_bytes():
+                    check_file(filename, head, size)
+                if len(head) < 16:
+                    head += data[: 16 - len(head)]
+                digest.update(data)
+                temporary.write(data)
+            content_type = check_file(filename, head, size)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
+    sha = digest.hexdigest()
+    target = stored_path(sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        os.unlink(temporary.name)
+    else:
+        os.replace(temporary.name, target)
+        target.chmod(0o440)
+    return StoredFile(sha, size, content_type)
+
+
+def attach_evidence(
+    record: models.Model,
+    source: IO[bytes] | Any,
+    *,
+    filename: str,
+    kind: str,
+    actor: Actor,
+    note: str = "",
+) -> Evidence:
+    """Keep a file beside a shipment, inventory, case, repair order or incident report.
+
+    The ledger event records the file's name, size, type and SHA-256.
+    """
+    field = next((name for name, model in RECORD_MODELS.items() if isinstance(record, model)), None)
+    if field is None:
+        raise EvidenceError(_("Evidence is kept beside shipments, inventories, cases, repairs and reports."))
+    if kind not in EvidenceKind.values:
+        raise EvidenceError(_("Unknown kind of evidence %(value)s.") % {"value": kind})
+    name = os.path.basename(filename.replace("\\", "/")).strip()[:200] or "evidence"
+    stored = store_file(source, name)
+    with transaction.atomic():
+        evidence = create_record(
+            Evidence,
+            actor=actor,
+            kind=kind,
+            filename=name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            note=note[:300],
+            uploaded_by=actor_identity(actor)[0],
+            **{field: record},
+        )
+        append_event(
+            actor=actor,
+            action="attach_evidence",
+            object_type=f"{record._meta.app_label}.{record._meta.model_name}",
+            object_id=record.pk,
+            payload={
+                "evidence": evidence.pk,
+                "file": name,
+                "kind": kind,
+                "size": stored.size,
+                "content_type": stored.content_type,
+                "sha256": stored.sha256,
+            },
+        )
+    return evidence
+
+
+def visible_evidence(user: Any) -> QuerySet[Evidence]:
+    """The evidence beside records the user may see."""
+    return Evidence.objects.filter(
+        Q(shipment__in=releasable(Shipment.objects.all(), user))
+        | Q(inventory__in=visible_inventories(user))
+        | Q(case__in=visible_cases(user))
+        | Q(repair__in=visible_repairs(user))
+        | Q(incident__in=visible_incidents(user))
+    )
+
+
+def visible_record(user: Any, record: str, key: str) -> models.Model | None:
+    """The record named in a URL or a request, if the user may see it."""
+    if record == "shipment":
+        return releasable(Shipment.objects.all(), user).filter(code=key).first()
+    if record == "inventory":
+        return visible_inventories(user).filter(code=key).first()
+    if record == "case":
+        return visible_cases(user).filter(code=key).first()
+    if record == "repair":
+        return visible_repairs(user).filter(code=key).first()
+    if record == "incident" and key.isdigit():
+        return visible_incidents(user).filter(pk=int(key)).first()
+    return None
+
+
+def evidence_of(record: models.Model) -> QuerySet[Evidence]:
+    """The evidence kept beside one record."""
+    field = next(name for name, model in RECORD_MODELS.items() if isinstance(record, model))
+    return Evidence.objects.filter(**{field: record})
+
+
+class EvidenceAltered(Exception):
+    """The stored file is missing or no longer has the content its hash recorded."""
+
+
+def file_matches(evidence: Evidence) -> bool:
+    """The stored file exists and still hashes to what was recorded."""
+    path = stored_path(evidence.sha256)
+    if not path.exists():
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for data in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(data)
+    return digest.hexdigest() == evidence.sha256
+
+
+def open_evidence(evidence: Evidence) -> IO[bytes]:
+    """The stored file, opened for reading once its content is checked against the recorded hash."""
+    if not file_matches(evidence):
+        raise EvidenceAltered(
+            _("The stored file of %(file)s is missing or was altered: its content no longer matches "
+              "the SHA-256 the ledger recorded.") % {"file": evidence.filename}
+        )
+    return stored_path(evidence.sha256).open("rb")

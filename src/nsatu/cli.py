@@ -208,6 +208,7 @@ for _module in (
     "nsatu.commands.tokens",
     "nsatu.commands.aid",
     "nsatu.commands.stress",
+    "nsatu.commands.monitoring",
 ):
     _register_optional(_module)
 

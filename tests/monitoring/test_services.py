@@ -45,7 +45,9 @@ def test_the_initial_inventory_period_is_configurable(world: Any) -> None:
 
 def test_an_inventory_makes_the_next_one_due_a_year_later(world: Any) -> None:
     _shipment, items = received(world, on=TODAY - dt.timedelta(days=10))
-    (inventory,) = services.record_inventory(items[:2], actor=world.users["UKR"], on=TODAY, unit="55th Brigade")
+    (inventory,) = services.record_inventory(
+        items[:2], actor=world.users["UKR"], on=TODAY, unit="55th Brigade"
+    )
     assert inventory.kind == "initial" and inventory.lines.count() == 2
     first = MonitoredItem.objects.get(pk=items[0].pk)
     assert first.initial_inventory_on == TODAY and first.unit == "55th Brigade"
@@ -70,7 +72,10 @@ def test_inventories_are_refused_for_other_nations_future_days_and_days_before_r
 def test_find_items_names_the_unknown_or_repeated_serial(world: Any) -> None:
     _shipment, _items = received(world)
     held = visible_items(world.users["UKR"])
-    assert [i.serial for i in services.find_items(["pzh-002", "PZH2000-A/PZH-001"], held)] == ["PZH-002", "PZH-001"]
+    assert [i.serial for i in services.find_items(["pzh-002", "PZH2000-A/PZH-001"], held)] == [
+        "PZH-002",
+        "PZH-001",
+    ]
     with pytest.raises(services.MonitoringError, match="PZH-404"):
         services.find_items(["PZH-404"], held)
     with pytest.raises(services.MonitoringError, match="twice"):
@@ -100,7 +105,9 @@ def test_loss_and_damage_reports_carry_a_reason_and_move_the_state(world: Any) -
 
 def test_the_donor_alone_decides_a_third_party_transfer(world: Any) -> None:
     _shipment, (item, other, _third) = received(world)
-    request = services.request_transfer(item, actor=world.users["UKR"], third_party="Moldova", reason="training")
+    request = services.request_transfer(
+        item, actor=world.users["UKR"], third_party="Moldova", reason="training"
+    )
     with pytest.raises(services.MonitoringError, match="already awaits"):
         services.request_transfer(item, actor=world.users["UKR"], third_party="X", reason="y")
     for outsider in ("UKR", "coordinator", "DEU"):
@@ -156,8 +163,17 @@ def test_a_repair_order_takes_the_item_out_and_back_with_its_own_legs(world: Any
     assert order.state == RepairState.RETURNED and item.state == ItemState.IN_SERVICE
     legs = {leg.kind: leg for leg in order.legs.all()}
     assert legs["outbound"].actual_departure == TODAY and legs["return"].actual_arrival == TODAY
-    actions = list(Event.objects.filter(object_type="monitoring.repairorder").values_list("action", flat=True))
-    assert actions == ["create", "send_to_repair", "arrive_at_repair", "repair", "return_from_repair", "receive_from_repair"]
+    actions = list(
+        Event.objects.filter(object_type="monitoring.repairorder").values_list("action", flat=True)
+    )
+    assert actions == [
+        "create",
+        "send_to_repair",
+        "arrive_at_repair",
+        "repair",
+        "return_from_repair",
+        "receive_from_repair",
+    ]
     with pytest.raises(services.MonitoringPermissionError):
         services.advance_repair(_repair_again(world, item), RepairState.SENT, actor=world.users["DEU"])
 
@@ -168,7 +184,9 @@ def _repair_again(world: Any, item: MonitoredItem) -> Any:
 
 
 def test_a_repair_beyond_repair_writes_the_item_off(world: Any) -> None:
-    hub, _ = Hub.objects.get_or_create(code="RZE", defaults={"name": "Rzeszow", "nation": world.nations["POL"], "capacity_t_per_week": 5})
+    hub, _ = Hub.objects.get_or_create(
+        code="RZE", defaults={"name": "Rzeszow", "nation": world.nations["POL"], "capacity_t_per_week": 5}
+    )
     _shipment, (item, *_rest) = received(world)
     services.report_incident(item, actor=world.users["UKR"], kind="unserviceable", reason="malfunction")
     order = services.open_repair(
@@ -188,8 +206,9 @@ def test_the_planned_repair_dates_must_follow_one_another(world: Any) -> None:
     services.report_incident(item, actor=world.users["UKR"], kind="damaged", reason="combat")
     with pytest.raises(services.MonitoringError, match="follow one another"):
         services.open_repair(
-            item, actor=CLI, facility_kind="donor", planned_departure=TODAY, planned_arrival=TODAY - dt.timedelta(days=1),
-            planned_return_departure=TODAY, planned_return=TODAY,
+            item, actor=CLI, facility_kind="donor", planned_departure=TODAY,
+            planned_arrival=TODAY - dt.timedelta(days=1), planned_return_departure=TODAY,
+            planned_return=TODAY,
         )  # fmt: skip
 
 
@@ -206,7 +225,9 @@ def test_each_discrepancy_at_receipt_becomes_a_case_resolved_with_an_owner(world
         services.update_case(missing, actor=world.users["coordinator"], owner=world.users["DEU"])
     with pytest.raises(services.MonitoringPermissionError):
         services.resolve_case(missing, actor=world.users["DEU"], resolution="found")
-    resolved = services.resolve_case(missing, actor=owner, resolution=CaseResolution.FOUND, note="in the crate")
+    resolved = services.resolve_case(
+        missing, actor=owner, resolution=CaseResolution.FOUND, note="in the crate"
+    )
     assert resolved.state == CaseState.RESOLVED and resolved.resolution == "found"
     # found: the serial is confirmed and goes under monitoring
     assert SerialNumber.objects.get(serial="S-3").confirmed_on == TODAY

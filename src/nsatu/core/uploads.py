@@ -180,7 +180,9 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def _wrong_content(self) -> None:
         if self.kind == ".xlsx":
-            message = _("%(file)s is not an Excel workbook: an .xlsx file is a zip archive, and this one is not")
+            message = _(
+                "%(file)s is not an Excel workbook: an .xlsx file is a zip archive, and this one is not"
+            )
         else:
             message = _("%(file)s is not a %(type)s file: its content does not match its name")
         self._refuse(415, message % {"file": self.file_name, "type": self.kind.lstrip(".").upper()})

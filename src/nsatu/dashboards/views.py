@@ -15,6 +15,7 @@ from nsatu.core.exports import FORMATS, export_response
 from nsatu.dashboards import audit, charts
 from nsatu.dashboards.lists import SPECS, ListSpec, apply, export_filename, export_table, table_page
 from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
+from nsatu.monitoring.overdue import overdue_summary
 
 PAGE_SIZE = 50
 ASSET_CACHE = "public, max-age=31536000, immutable"  # the URL carries the content digest
@@ -68,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "donors": donors,
         "agreements": agreements,
         "hub_rows": hub_rows,
+        "eum": overdue_summary(user),
         **_plotly_context(),
     }
     return render(request, "dashboards/dashboard.html", context)

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from nsatu.monitoring.models import DiscrepancyCase, Evidence, Inventory, MonitoredItem, RepairOrder, TransferRequest
+from nsatu.monitoring.models import (
+    DiscrepancyCase,
+    Evidence,
+    Inventory,
+    MonitoredItem,
+    RepairOrder,
+    TransferRequest,
+)
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""Vocabularies of end-use monitoring: item states, custody, inventories, reports, transfers, repairs, cases."""
+"""Vocabularies of end-use monitoring: states, custody, inventories, reports, transfers, repairs, cases."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

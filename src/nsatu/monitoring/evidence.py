@@ -63,6 +63,10 @@ class EvidenceError(Exception):
     """A refused file; the message names it and says why."""
 
 
+class EvidenceTooLarge(EvidenceError):
+    """A file over ``NSATU_EVIDENCE_MAX_BYTES``."""
+
+
 def max_bytes() -> int:
     return int(getattr(settings, "NSATU_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
@@ -89,8 +93,9 @@ def check_file(filename: str, head: bytes, size: int) -> str:
             % {"file": filename, "types": ", ".join(EXTENSIONS)}
         )
     if size > max_bytes():
-        raise EvidenceError(
-            _("%(file)s: the file is larger than %(mb)s MB") % {"file": filename, "mb": max_bytes() // (1024 * 1024)}
+        raise EvidenceTooLarge(
+            _("%(file)s: the file is larger than %(mb)s MB")
+            % {"file": filename, "mb": max_bytes() // (1024 * 1024)}
         )
     if size == 0 or not any(head.startswith(sig) for sig in CONTENT_SIGNATURES[extension]):
         raise EvidenceError(
@@ -166,7 +171,8 @@ def attach_evidence(
         raise EvidenceError(_("Evidence is kept beside shipments, inventories, cases, repairs and reports."))
     if kind not in EvidenceKind.values:
         raise EvidenceError(_("Unknown kind of evidence %(value)s.") % {"value": kind})
-    name = os.path.basename(filename.replace("\\", "/")).strip()[:200] or "evidence"
+    cleaned = "".join(c for c in filename if c.isprintable())
+    name = os.path.basename(cleaned.replace("\\", "/")).strip()[:200] or "evidence"
     stored = store_file(source, name)
     with transaction.atomic():
         evidence = create_record(
@@ -179,7 +185,7 @@ def attach_evidence(
             sha256=stored.sha256,
             note=note[:300],
             uploaded_by=actor_identity(actor)[0],
-            **{field: record},
+            **{field: record},  # type: ignore[arg-type]
         )
         append_event(
             actor=actor,
@@ -250,7 +256,34 @@ def open_evidence(evidence: Evidence) -> IO[bytes]:
     """The stored file, opened for reading once its content is checked against the recorded hash."""
     if not file_matches(evidence):
         raise EvidenceAltered(
-            _("The stored file of %(file)s is missing or was altered: its content no longer matches "
-              "the SHA-256 the ledger recorded.") % {"file": evidence.filename}
+            _(
+                "The stored file of %(file)s is missing or was altered: its content no longer matches "
+                "the SHA-256 the ledger recorded."
+            )
+            % {"file": evidence.filename}
         )
     return stored_path(evidence.sha256).open("rb")
+
+
+def record_parties(record: models.Model) -> tuple[int | None, int | None]:
+    """The (donor, recipient) nations of a record evidence may be kept beside."""
+    if isinstance(record, Shipment):
+        return record.donor_id, record.recipient_id
+    if isinstance(record, Inventory):
+        return record.donor_id, record.recipient_id
+    if isinstance(record, DiscrepancyCase):
+        return record.shipment.donor_id, record.shipment.recipient_id
+    if isinstance(record, (RepairOrder, IncidentReport)):
+        return record.item.donor_id, record.item.recipient_id
+    return None, None
+
+
+def may_attach(user: Any, record: models.Model) -> bool:
+    """Coordinators, and the representatives of the record's donor or recipient, keep files beside it."""
+    from nsatu.core.choices import Role
+
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR:
+        return True
+    nation = getattr(user, "nation_id", None)
+    return role in (Role.DONOR, Role.RECIPIENT) and nation is not None and nation in record_parties(record)

@@ -23,7 +23,10 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def _day(label: Any = None, required: bool = False) -> forms.DateField:
     return forms.DateField(
-        label=label or _("On"), widget=DATE, required=required, help_text=None if required else _("empty = today")
+        label=label or _("On"),
+        widget=DATE,
+        required=required,
+        help_text="" if required else _("empty = today"),
     )
 
 
@@ -54,7 +57,9 @@ class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=IncidentKind.choices)
     reason = forms.ChoiceField(label=_("Reason"), choices=IncidentReason.choices)
     details = forms.CharField(
-        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label=_("Details"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text=_("required when the reason is 'other'"),
     )
     on = _day()
@@ -86,7 +91,10 @@ class RepairForm(forms.Form):
 
     facility_kind = forms.ChoiceField(label=_("Facility"), choices=RepairFacility.choices)
     hub = forms.ModelChoiceField(
-        label=_("Hub"), queryset=Hub.objects.order_by("code"), required=False, to_field_name="code",
+        label=_("Hub"),
+        queryset=Hub.objects.order_by("code"),
+        required=False,
+        to_field_name="code",
         help_text=_("for a hub workshop"),
     )
     facility = forms.CharField(

@@ -61,7 +61,9 @@ class MonitoredItem(TrackedModel, ReleasableModel):
         "shipments.Shipment", on_delete=models.PROTECT, related_name="monitored_received"
     )
     received_on = models.DateField(_("received on"))
-    state = models.CharField(_("state"), max_length=16, choices=ItemState.choices, default=ItemState.IN_SERVICE)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ItemState.choices, default=ItemState.IN_SERVICE
+    )
     state_since = models.DateField(_("state since"))
     unit = models.CharField(_("unit"), max_length=120, blank=True)
     location_class = models.CharField(
@@ -164,9 +166,7 @@ class InventoryLine(models.Model):
 
     class Meta:
         ordering = ["inventory", "item__serial"]
-        constraints = [
-            models.UniqueConstraint(fields=["inventory", "item"], name="inventoryline_item_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["inventory", "item"], name="inventoryline_item_once")]
 
     def __str__(self) -> str:
         return f"{self.inventory_id}: {self.item_id}"
@@ -215,7 +215,9 @@ class TransferRequest(TrackedModel):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=TransferState.values), name="transfer_state_known"),
             models.UniqueConstraint(
-                fields=["item"], condition=Q(state=TransferState.PENDING), name="transfer_one_pending_per_item"
+                fields=["item"],
+                condition=Q(state=TransferState.PENDING),
+                name="transfer_one_pending_per_item",
             ),
         ]
 
@@ -230,8 +232,12 @@ class RepairOrder(TrackedModel):
     item = models.ForeignKey(MonitoredItem, on_delete=models.PROTECT, related_name="repairs")
     facility_kind = models.CharField(_("facility"), max_length=8, choices=RepairFacility.choices)
     facility = models.CharField(_("facility name"), max_length=120)
-    hub = models.ForeignKey("logistics.Hub", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(_("state"), max_length=16, choices=RepairState.choices, default=RepairState.OPENED)
+    hub = models.ForeignKey(
+        "logistics.Hub", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=RepairState.choices, default=RepairState.OPENED
+    )
     opened_on = models.DateField(_("opened on"))
     opened_by = models.CharField(max_length=150)
     repaired_on = models.DateField(_("repaired on"), null=True, blank=True)
@@ -278,7 +284,8 @@ class RepairLeg(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "kind"], name="repairleg_unique_kind"),
             models.CheckConstraint(
-                condition=Q(planned_arrival__gte=models.F("planned_departure")), name="repairleg_dates_ordered"
+                condition=Q(planned_arrival__gte=models.F("planned_departure")),
+                name="repairleg_dates_ordered",
             ),
         ]
 
@@ -290,9 +297,7 @@ class DiscrepancyCase(TrackedModel):
     """A discrepancy found at receipt, followed as a case: who owns it, where it stands, how it ended."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
-    discrepancy = models.OneToOneField(
-        "shipments.Discrepancy", on_delete=models.PROTECT, related_name="case"
-    )
+    discrepancy = models.OneToOneField("shipments.Discrepancy", on_delete=models.PROTECT, related_name="case")
     shipment = models.ForeignKey("shipments.Shipment", on_delete=models.PROTECT, related_name="cases")
     opened_as = models.CharField(_("kind"), max_length=16)
     opened_on = models.DateField(_("opened on"))

@@ -72,16 +72,25 @@ class OverdueSummary:
 
 
 def _groups(counts: dict[tuple[str, str], list[int]]) -> list[OverdueGroup]:
-    groups = [OverdueGroup(key, label, required, overdue) for (key, label), (required, overdue) in counts.items()]
+    groups = [
+        OverdueGroup(key, label, required, overdue) for (key, label), (required, overdue) in counts.items()
+    ]
     return sorted(groups, key=lambda g: (-g.share, -g.overdue, g.key))
 
 
-def overdue_summary(user: Any, *, today: dt.date | None = None, items: QuerySet[MonitoredItem] | None = None) -> OverdueSummary:
+def overdue_summary(
+    user: Any, *, today: dt.date | None = None, items: QuerySet[MonitoredItem] | None = None
+) -> OverdueSummary:
     """Required and overdue inventories of the items the user may see, as of ``today``."""
     day = today or timezone.localdate()
     source = items if items is not None else visible_items(user)
     rows = source.values_list(
-        "state", "inventory_due", "donor__iso3", "item_type__family__code", "item_type__family__name", "unit",
+        "state",
+        "inventory_due",
+        "donor__iso3",
+        "item_type__family__code",
+        "item_type__family__name",
+        "unit",
         "item_type_id",
     )
     values = {v.item_type_id: v.unit_value for v in ItemValue.objects.all()}
@@ -102,7 +111,11 @@ def overdue_summary(user: Any, *, today: dt.date | None = None, items: QuerySet[
         else:
             summary.value_required += value
             summary.value_overdue += value if late else 0
-        for table, key in ((donors, (donor, donor)), (families, (family_code, family_name)), (units, (unit, unit))):
+        for table, key in (
+            (donors, (donor, donor)),
+            (families, (family_code, family_name)),
+            (units, (unit, unit)),
+        ):
             table[key][0] += 1
             table[key][1] += int(late)
     summary.by_donor, summary.by_family, summary.by_unit = _groups(donors), _groups(families), _groups(units)

@@ -27,7 +27,6 @@ from nsatu.core.ledger import append_event
 from nsatu.core.services import ConflictError, create_record, create_records, update_record
 from nsatu.logistics.models import Hub
 from nsatu.monitoring.choices import (
-    FINAL,
     IN_CUSTODY,
     INCIDENT_STATE,
     NEXT_REPAIR_STATE,
@@ -113,7 +112,9 @@ def acts_on_item(actor: Actor, item: MonitoredItem) -> bool:
 
 def _refuse_unless(allowed: bool, actor: Actor, doing: str) -> None:
     if not allowed:
-        raise MonitoringPermissionError(_("%(user)s may not %(doing)s.") % {"user": _name(actor), "doing": doing})
+        raise MonitoringPermissionError(
+            _("%(user)s may not %(doing)s.") % {"user": _name(actor), "doing": doing}
+        )
 
 
 def _locked_item(item: MonitoredItem) -> MonitoredItem:
@@ -128,10 +129,13 @@ def _not_before_receipt(item: MonitoredItem, day: dt.date, what: str) -> None:
         )
 
 
-def _move(item: MonitoredItem, to_state: str, *, on: dt.date, reason: str, actor: Actor, action: str,
-          **changes: Any) -> MonitoredItem:
+def _move(
+    item: MonitoredItem, to_state: str, *, on: dt.date, reason: str, actor: Actor, action: str, **changes: Any
+) -> MonitoredItem:
     """Change an item's state (and other fields), keep the dated history, write the event."""
-    ItemStateChange.objects.create(item=item, from_state=item.state, to_state=to_state, on=on, reason=reason[:300])
+    ItemStateChange.objects.create(
+        item=item, from_state=item.state, to_state=to_state, on=on, reason=reason[:300]
+    )
     return update_record(item, actor=actor, action=action, state=to_state, state_since=on, **changes)
 
 
@@ -277,7 +281,7 @@ def set_custody(
 
 
 def find_items(serials: Iterable[str], among: QuerySet[MonitoredItem]) -> list[MonitoredItem]:
-    """The items named by serial (``ITEM-TYPE/SERIAL`` where a serial is not unique); errors name the serial."""
+    """The items named by serial (``ITEM-TYPE/SERIAL`` where a serial is not unique); errors name it."""
     wanted = [s.strip().upper() for s in serials if s.strip()]
     found: list[MonitoredItem] = []
     seen: set[int] = set()
@@ -291,7 +295,8 @@ def find_items(serials: Iterable[str], among: QuerySet[MonitoredItem]) -> list[M
             raise MonitoringError(_("No monitored item with serial %(serial)s for you.") % {"serial": text})
         if len(hits) > 1:
             raise MonitoringError(
-                _("Serial %(serial)s names items of several types: write ITEM-TYPE/SERIAL.") % {"serial": text}
+                _("Serial %(serial)s names items of several types: write ITEM-TYPE/SERIAL.")
+                % {"serial": text}
             )
         if hits[0].pk in seen:
             raise MonitoringError(_("Serial %(serial)s is listed twice.") % {"serial": text})
@@ -319,7 +324,9 @@ def record_inventory(
     if not items:
         raise MonitoringError(_("An inventory lists at least one serial."))
     if day > timezone.localdate():
-        raise MonitoringError(_("An inventory cannot be dated in the future (%(day)s).") % {"day": day.isoformat()})
+        raise MonitoringError(
+            _("An inventory cannot be dated in the future (%(day)s).") % {"day": day.isoformat()}
+        )
     with transaction.atomic():
         locked = [_locked_item(i) for i in sorted(items, key=lambda i: i.pk)]
         by_donor: dict[int, list[MonitoredItem]] = defaultdict(list)
@@ -340,7 +347,9 @@ def record_inventory(
                 Inventory,
                 actor=actor,
                 code=f"INV-{start + number:06d}",
-                kind=InventoryKind.INITIAL if InventoryKind.INITIAL in kinds.values() else InventoryKind.ANNUAL,
+                kind=InventoryKind.INITIAL
+                if InventoryKind.INITIAL in kinds.values()
+                else InventoryKind.ANNUAL,
                 donor_id=group[0].donor_id,
                 recipient_id=group[0].recipient_id,
                 conducted_on=day,
@@ -353,15 +362,14 @@ def record_inventory(
             )
             for item in group:
                 last = max(day, item.last_inventory_on or day)
-                update_record(
-                    item,
-                    actor=actor,
-                    action="inventory",
-                    initial_inventory_on=item.initial_inventory_on or day,
-                    last_inventory_on=last,
-                    inventory_due=last + dt.timedelta(days=annual_inventory_days()),
-                    **({"unit": unit.strip()} if unit.strip() else {}),
-                )
+                changes: dict[str, Any] = {
+                    "initial_inventory_on": item.initial_inventory_on or day,
+                    "last_inventory_on": last,
+                    "inventory_due": last + dt.timedelta(days=annual_inventory_days()),
+                }
+                if unit.strip():
+                    changes["unit"] = unit.strip()
+                update_record(item, actor=actor, action="inventory", **changes)
             append_event(
                 actor=actor,
                 action="record_inventory",
@@ -489,7 +497,9 @@ def decide_transfer(
                 % {"item": item, "state": current.get_state_display().lower()}
             )
         if day < current.requested_on:
-            raise MonitoringError(_("A decision cannot come before the request (%(day)s).") % {"day": current.requested_on})
+            raise MonitoringError(
+                _("A decision cannot come before the request (%(day)s).") % {"day": current.requested_on}
+            )
         state = TransferState.APPROVED if approve else TransferState.REFUSED
         decided = update_record(
             current,
@@ -619,7 +629,10 @@ def next_repair_state(order: RepairOrder) -> str | None:
 
 
 def _last_repair_day(order: RepairOrder) -> dt.date:
-    days = [order.opened_on, *(d for leg in order.legs.all() for d in (leg.actual_departure, leg.actual_arrival) if d)]
+    days = [
+        order.opened_on,
+        *(d for leg in order.legs.all() for d in (leg.actual_departure, leg.actual_arrival) if d),
+    ]
     if order.repaired_on:
         days.append(order.repaired_on)
     return max(days)
@@ -646,7 +659,8 @@ def advance_repair(
         current = RepairOrder.objects.select_for_update().select_related("item").get(pk=order.pk)
         if expected_version is not None and current.version != expected_version:
             raise ConflictError(
-                _("Repair order %(code)s was changed by someone else; reload and try again.") % {"code": current.code}
+                _("Repair order %(code)s was changed by someone else; reload and try again.")
+                % {"code": current.code}
             )
         item = _locked_item(current.item)
         allowed = {next_repair_state(current)}
@@ -678,7 +692,9 @@ def advance_repair(
         changes: dict[str, Any] = {"state": target}
         if target == RepairState.SENT:
             legs[RepairLegKind.OUTBOUND].actual_departure = day
-            _move(item, ItemState.IN_REPAIR, on=day, reason=current.code, actor=actor, action="send_to_repair")
+            _move(
+                item, ItemState.IN_REPAIR, on=day, reason=current.code, actor=actor, action="send_to_repair"
+            )
         elif target == RepairState.AT_FACILITY:
             legs[RepairLegKind.OUTBOUND].actual_arrival = day
         elif target == RepairState.REPAIRED:
@@ -687,7 +703,14 @@ def advance_repair(
             legs[RepairLegKind.RETURN].actual_departure = day
         elif target == RepairState.RETURNED:
             legs[RepairLegKind.RETURN].actual_arrival = day
-            _move(item, ItemState.IN_SERVICE, on=day, reason=current.code, actor=actor, action="return_from_repair")
+            _move(
+                item,
+                ItemState.IN_SERVICE,
+                on=day,
+                reason=current.code,
+                actor=actor,
+                action="return_from_repair",
+            )
         elif target == RepairState.BEYOND_REPAIR:
             _move(item, ItemState.WRITTEN_OFF, on=day, reason=current.code, actor=actor, action="write_off")
         for leg in legs.values():
@@ -728,13 +751,18 @@ def update_case(
         if owner is not None:
             if not may_work_case(owner, current) or not owner.is_active:
                 raise MonitoringError(
-                    _("%(user)s cannot own case %(code)s: owners are coordinators or representatives "
-                      "of the donor or the recipient.") % {"user": owner.username, "code": current.code}
+                    _(
+                        "%(user)s cannot own case %(code)s: owners are coordinators or representatives "
+                        "of the donor or the recipient."
+                    )
+                    % {"user": owner.username, "code": current.code}
                 )
             changes["owner"] = owner
         if investigating is not None:
             changes["state"] = CaseState.INVESTIGATING if investigating else CaseState.OPEN
-        return update_record(current, actor=actor, expected_version=expected_version, action="update_case", **changes)
+        return update_record(
+            current, actor=actor, expected_version=expected_version, action="update_case", **changes
+        )
 
 
 def resolve_case(
@@ -755,12 +783,18 @@ def resolve_case(
     if resolution not in CaseResolution.values:
         raise MonitoringError(_("Unknown resolution %(value)s.") % {"value": resolution})
     with transaction.atomic():
-        current = DiscrepancyCase.objects.select_for_update().select_related("shipment", "discrepancy").get(pk=case.pk)
+        current = (
+            DiscrepancyCase.objects.select_for_update()
+            .select_related("shipment", "discrepancy")
+            .get(pk=case.pk)
+        )
         _refuse_unless(may_work_case(actor, current), actor, _("resolve case %s") % current.code)
         if current.state == CaseState.RESOLVED:
             raise MonitoringError(_("Case %(code)s is resolved.") % {"code": current.code})
         if day < current.opened_on:
-            raise MonitoringError(_("A case cannot be resolved before it was opened (%(day)s).") % {"day": current.opened_on})
+            raise MonitoringError(
+                _("A case cannot be resolved before it was opened (%(day)s).") % {"day": current.opened_on}
+            )
         resolved = update_record(
             current,
             actor=actor,

@@ -28,6 +28,7 @@ from nsatu.monitoring import services
 from nsatu.monitoring.choices import (
     IN_CUSTODY,
     CaseState,
+    IncidentKind,
     ItemState,
     RepairState,
     TransferState,
@@ -44,11 +45,15 @@ from nsatu.monitoring.forms import (
     RepairStepForm,
     TransferForm,
 )
-from nsatu.monitoring.models import DiscrepancyCase, Evidence, MonitoredItem, RepairOrder, TransferRequest, overdue_q
+from nsatu.monitoring.models import (
+    DiscrepancyCase,
+    MonitoredItem,
+    RepairOrder,
+    overdue_q,
+)
 from nsatu.monitoring.overdue import overdue_summary
 from nsatu.monitoring.visibility import (
     visible_cases,
-    visible_incidents,
     visible_inventories,
     visible_items,
     visible_repairs,
@@ -95,16 +100,36 @@ def _due_days(item: MonitoredItem) -> Any:
 ITEM_COLUMNS = [
     Column(gettext_lazy("Serial"), lambda i: i.serial, ("serial",), "serial"),
     Column(gettext_lazy("Item"), lambda i: i.item_type.name, ("item_type__name", "serial"), "item"),
-    Column(gettext_lazy("Family"), lambda i: i.item_type.family.code, ("item_type__family__code", "serial"), "family"),
+    Column(
+        gettext_lazy("Family"),
+        lambda i: i.item_type.family.code,
+        ("item_type__family__code", "serial"),
+        "family",
+    ),
     Column(gettext_lazy("Donor"), lambda i: i.donor.iso3, ("donor__iso3", "serial"), "donor"),
     Column(gettext_lazy("Unit"), lambda i: i.unit, ("unit", "serial"), "unit"),
-    Column(gettext_lazy("Location class"), lambda i: i.location_class, show=lambda i: i.get_location_class_display()),
-    Column(gettext_lazy("State"), lambda i: i.state, ("state", "serial"), "state", show=lambda i: i.get_state_display()),
+    Column(
+        gettext_lazy("Location class"),
+        lambda i: i.location_class,
+        show=lambda i: i.get_location_class_display(),
+    ),
+    Column(
+        gettext_lazy("State"),
+        lambda i: i.state,
+        ("state", "serial"),
+        "state",
+        show=lambda i: i.get_state_display(),
+    ),
     Column(gettext_lazy("Received"), lambda i: i.received_on, ("received_on", "serial"), "received"),
     Column(gettext_lazy("Shipment"), lambda i: i.received_in.code),
     Column(gettext_lazy("Initial inventory"), lambda i: i.initial_inventory_on),
     Column(gettext_lazy("Last inventory"), lambda i: i.last_inventory_on),
-    Column(gettext_lazy("Inventory due"), lambda i: i.inventory_due if i.in_custody else None, ("inventory_due", "serial"), "due"),
+    Column(
+        gettext_lazy("Inventory due"),
+        lambda i: i.inventory_due if i.in_custody else None,
+        ("inventory_due", "serial"),
+        "due",
+    ),
     Column(gettext_lazy("Days overdue"), _due_days),
 ]
 ITEM_FILTERS = [
@@ -147,7 +172,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "states": [(ItemState(s).label, n) for s, n in sorted(summary.states.items())],
         "pending_transfers": visible_transfers(request.user).filter(state=TransferState.PENDING).count(),
-        "open_repairs": visible_repairs(request.user).exclude(state__in=[RepairState.RETURNED, RepairState.BEYOND_REPAIR]).count(),
+        "open_repairs": visible_repairs(request.user)
+        .exclude(state__in=[RepairState.RETURNED, RepairState.BEYOND_REPAIR])
+        .count(),
         "open_cases": visible_cases(request.user).exclude(state=CaseState.RESOLVED).count(),
         "may_inventory": getattr(request.user, "role", None) in (Role.RECIPIENT, Role.COORDINATOR),
     }
@@ -170,13 +197,15 @@ def item_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Items whose required inventory is past due, by donor, family and unit; export for the donor's reporting."""
+    """Items whose required inventory is past due, by donor, family and unit; exports for the donors."""
     queryset = _items(request.user).filter(overdue_q(_today()))
     export = table_export(request, OVERDUE, queryset)
     if export is not None:
         return export
     table = table_page(request, OVERDUE, queryset)
-    return render(request, "monitoring/overdue.html", {"table": table, "rows": _rows(table), "today": _today()})
+    return render(
+        request, "monitoring/overdue.html", {"table": table, "rows": _rows(table), "today": _today()}
+    )
 
 
 def _item(request: HttpRequest, pk: int) -> MonitoredItem:
@@ -201,10 +230,20 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incidents": item.incidents.all(),
         "transfers": item.transfer_requests.all(),
         "repairs": item.repairs.all(),
-        "custody_form": CustodyForm(initial={"unit": item.unit, "location_class": item.location_class, "version": item.version}) if for_recipient and held else None,
+        "custody_form": CustodyForm(
+            initial={"unit": item.unit, "location_class": item.location_class, "version": item.version}
+        )
+        if for_recipient and held
+        else None,
         "incident_form": IncidentForm() if for_recipient and held else None,
         "transfer_form": TransferForm() if for_recipient and held else None,
-        "repair_form": RepairForm() if for_recipient and item.state in (ItemState.DAMAGED, ItemState.UNSERVICEABLE) else None,
+        "may_attach": user.role == Role.COORDINATOR
+        or (
+            user.nation_id in (item.donor_id, item.recipient_id) and user.role in (Role.DONOR, Role.RECIPIENT)
+        ),
+        "repair_form": RepairForm()
+        if for_recipient and item.state in (ItemState.DAMAGED, ItemState.UNSERVICEABLE)
+        else None,
     }
     return render(request, "monitoring/item.html", context)
 
@@ -222,7 +261,14 @@ def _run(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
-    messages.error(request, " ".join(f"{form.fields[k].label if k in form.fields else ''}: {e}" for k, errors in form.errors.items() for e in errors))
+    messages.error(
+        request,
+        " ".join(
+            f"{form.fields[k].label if k in form.fields else ''}: {e}"
+            for k, errors in form.errors.items()
+            for e in errors
+        ),
+    )
 
 
 @login_required
@@ -231,7 +277,12 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Custody, a report, a transfer request or a repair order for one item."""
     item = _item(request, pk)
     actor = request_actor(request)
-    forms: dict[str, Any] = {"custody": CustodyForm, "report": IncidentForm, "transfer": TransferForm, "repair": RepairForm}
+    forms: dict[str, Any] = {
+        "custody": CustodyForm,
+        "report": IncidentForm,
+        "transfer": TransferForm,
+        "repair": RepairForm,
+    }
     if action not in forms:
         raise Http404
     form = forms[action](request.POST)
@@ -240,20 +291,56 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect("monitoring-item", pk=item.pk)
     data = form.cleaned_data
     if action == "custody":
-        _run(request, lambda: services.set_custody(item, actor=actor, unit=data["unit"], location_class=data["location_class"], expected_version=data["version"]),
-             _("Custody of %(item)s recorded.") % {"item": item})
+        _run(
+            request,
+            lambda: services.set_custody(
+                item,
+                actor=actor,
+                unit=data["unit"],
+                location_class=data["location_class"],
+                expected_version=data["version"],
+            ),
+            _("Custody of %(item)s recorded.") % {"item": item},
+        )
     elif action == "report":
-        _run(request, lambda: services.report_incident(item, actor=actor, kind=data["kind"], reason=data["reason"], details=data["details"], on=data["on"]),
-             _("%(item)s reported %(kind)s.") % {"item": item, "kind": dict(IncidentForm.base_fields["kind"].choices)[data["kind"]].lower()})  # type: ignore[attr-defined]
+        _run(
+            request,
+            lambda: services.report_incident(
+                item,
+                actor=actor,
+                kind=data["kind"],
+                reason=data["reason"],
+                details=data["details"],
+                on=data["on"],
+            ),
+            _("%(item)s reported %(kind)s.")
+            % {"item": item, "kind": IncidentKind(data["kind"]).label.lower()},
+        )
     elif action == "transfer":
-        _run(request, lambda: services.request_transfer(item, actor=actor, third_party=data["third_party"], reason=data["reason"], on=data["on"]),
-             _("Transfer of %(item)s requested: it awaits the donor.") % {"item": item})
+        _run(
+            request,
+            lambda: services.request_transfer(
+                item, actor=actor, third_party=data["third_party"], reason=data["reason"], on=data["on"]
+            ),
+            _("Transfer of %(item)s requested: it awaits the donor.") % {"item": item},
+        )
     else:
-        if _run(request, lambda: services.open_repair(
-            item, actor=actor, facility_kind=data["facility_kind"], facility=data["facility"], hub=data["hub"],
-            planned_departure=data["planned_departure"], planned_arrival=data["planned_arrival"],
-            planned_return_departure=data["planned_return_departure"], planned_return=data["planned_return"], note=data["note"],
-        ), _("Repair order opened for %(item)s.") % {"item": item}):
+        if _run(
+            request,
+            lambda: services.open_repair(
+                item,
+                actor=actor,
+                facility_kind=data["facility_kind"],
+                facility=data["facility"],
+                hub=data["hub"],
+                planned_departure=data["planned_departure"],
+                planned_arrival=data["planned_arrival"],
+                planned_return_departure=data["planned_return_departure"],
+                planned_return=data["planned_return"],
+                note=data["note"],
+            ),
+            _("Repair order opened for %(item)s.") % {"item": item},
+        ):
             order = item.repairs.order_by("-pk").first()
             if order is not None:
                 return redirect("monitoring-repair", code=order.code)
@@ -278,13 +365,19 @@ def inventory_new(request: HttpRequest) -> HttpResponse:
         held = _items(request.user).filter(state__in=IN_CUSTODY)
         try:
             items = services.find_items(data["serials"].replace(",", "\n").split(), held)
-            created = services.record_inventory(items, actor=request_actor(request), on=data["on"], unit=data["unit"], note=data["note"])
+            created = services.record_inventory(
+                items, actor=request_actor(request), on=data["on"], unit=data["unit"], note=data["note"]
+            )
         except services.MonitoringPermissionError:
             raise PermissionDenied from None
         except ERRORS as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Inventory %(codes)s recorded: %(n)s items sighted.") % {"codes": ", ".join(i.code for i in created), "n": len(items)})
+            messages.success(
+                request,
+                _("Inventory %(codes)s recorded: %(n)s items sighted.")
+                % {"codes": ", ".join(i.code for i in created), "n": len(items)},
+            )
             return redirect("monitoring-inventory", code=created[0].code)
     due = _items(request.user).filter(state__in=IN_CUSTODY).order_by("inventory_due", "serial")[:50]
     return render(request, "monitoring/inventory_new.html", {"form": form, "due": due, "today": _today()})
@@ -321,11 +414,17 @@ def inventory_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
 
 @login_required
 def inventory_detail(request: HttpRequest, code: str) -> HttpResponse:
-    inventory = visible_inventories(request.user).filter(code=code).select_related("donor", "recipient").first()
+    inventory = (
+        visible_inventories(request.user).filter(code=code).select_related("donor", "recipient").first()
+    )
     if inventory is None:
         raise Http404
     lines = inventory.lines.filter(item__in=visible_items(request.user)).select_related("item__item_type")
-    return render(request, "monitoring/inventory.html", _with_evidence(request, "inventory", inventory, {"inventory": inventory, "lines": lines}))
+    return render(
+        request,
+        "monitoring/inventory.html",
+        _with_evidence(request, "inventory", inventory, {"inventory": inventory, "lines": lines}),
+    )
 
 
 # --- transfers -----------------------------------------------------------------------------------
@@ -334,10 +433,17 @@ def inventory_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """Third-party transfer requests: the donor decides those awaiting it."""
-    transfers = visible_transfers(request.user).select_related("item__item_type", "item__donor", "item__recipient")
+    transfers = visible_transfers(request.user).select_related(
+        "item__item_type", "item__donor", "item__recipient"
+    )
     user: Any = request.user
     rows = [
-        (t, DecisionForm(initial={"version": t.version}) if t.state == TransferState.PENDING and services.acts_for_donor(user, t.item) else None)
+        (
+            t,
+            DecisionForm(initial={"version": t.version})
+            if t.state == TransferState.PENDING and services.acts_for_donor(user, t.item)
+            else None,
+        )
         for t in transfers[:200]
     ]
     return render(request, "monitoring/transfers.html", {"rows": rows})
@@ -354,8 +460,19 @@ def transfer_decide(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
     else:
         data = form.cleaned_data
-        _run(request, lambda: services.decide_transfer(transfer, actor=request_actor(request), approve=data["approve"], note=data["note"], on=data["on"], expected_version=data["version"]),
-             (_("Transfer of %(item)s approved.") if data["approve"] else _("Transfer of %(item)s refused.")) % {"item": transfer.item})
+        _run(
+            request,
+            lambda: services.decide_transfer(
+                transfer,
+                actor=request_actor(request),
+                approve=data["approve"],
+                note=data["note"],
+                on=data["on"],
+                expected_version=data["version"],
+            ),
+            (_("Transfer of %(item)s approved.") if data["approve"] else _("Transfer of %(item)s refused."))
+            % {"item": transfer.item},
+        )
     return redirect("monitoring-transfers")
 
 
@@ -371,10 +488,23 @@ REPAIRS = ListSpec(
         Column(gettext_lazy("Serial"), lambda r: r.item.serial, ("item__serial", "code"), "serial"),
         Column(gettext_lazy("Item"), lambda r: r.item.item_type.name),
         Column(gettext_lazy("Facility"), lambda r: r.facility),
-        Column(gettext_lazy("State"), lambda r: r.state, ("state", "code"), "state", show=lambda r: r.get_state_display()),
+        Column(
+            gettext_lazy("State"),
+            lambda r: r.state,
+            ("state", "code"),
+            "state",
+            show=lambda r: r.get_state_display(),
+        ),
         Column(gettext_lazy("Opened on"), lambda r: r.opened_on, ("opened_on", "code"), "opened"),
     ],
-    filters=[Filter("state", gettext_lazy("State"), "state", lambda: [(v, str(label)) for v, label in RepairState.choices])],
+    filters=[
+        Filter(
+            "state",
+            gettext_lazy("State"),
+            "state",
+            lambda: [(v, str(label)) for v, label in RepairState.choices],
+        )
+    ],
     search=("code", "item__serial", "facility"),
     default_sort="-opened",
 )
@@ -391,7 +521,12 @@ def repair_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 def _repair(request: HttpRequest, code: str) -> RepairOrder:
-    order = visible_repairs(request.user).filter(code=code).select_related("item__item_type", "item__donor", "hub").first()
+    order = (
+        visible_repairs(request.user)
+        .filter(code=code)
+        .select_related("item__item_type", "item__donor", "hub")
+        .first()
+    )
     if order is None:
         raise Http404
     return order
@@ -424,8 +559,19 @@ def repair_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
         _form_errors(request, form)
     else:
         data = form.cleaned_data
-        _run(request, lambda: services.advance_repair(order, step, actor=request_actor(request), on=data["on"], note=data["note"], expected_version=data["version"]),
-             _("Repair order %(code)s is now %(state)s.") % {"code": order.code, "state": RepairState(step).label.lower()})
+        _run(
+            request,
+            lambda: services.advance_repair(
+                order,
+                step,
+                actor=request_actor(request),
+                on=data["on"],
+                note=data["note"],
+                expected_version=data["version"],
+            ),
+            _("Repair order %(code)s is now %(state)s.")
+            % {"code": order.code, "state": RepairState(step).label.lower()},
+        )
     return redirect("monitoring-repair", code=order.code)
 
 
@@ -443,12 +589,23 @@ CASES = ListSpec(
         Column(gettext_lazy("Serial"), lambda c: c.discrepancy.serial),
         Column(gettext_lazy("Quantity"), lambda c: c.discrepancy.quantity),
         Column(gettext_lazy("Owner"), lambda c: c.owner.username if c.owner else ""),
-        Column(gettext_lazy("State"), lambda c: c.state, ("state", "code"), "state", show=lambda c: c.get_state_display()),
+        Column(
+            gettext_lazy("State"),
+            lambda c: c.state,
+            ("state", "code"),
+            "state",
+            show=lambda c: c.get_state_display(),
+        ),
         Column(gettext_lazy("Resolution"), lambda c: c.resolution, show=lambda c: c.get_resolution_display()),
         Column(gettext_lazy("Opened on"), lambda c: c.opened_on, ("opened_on", "code"), "opened"),
     ],
     filters=[
-        Filter("state", gettext_lazy("State"), "state", lambda: [(v, str(label)) for v, label in CaseState.choices]),
+        Filter(
+            "state",
+            gettext_lazy("State"),
+            "state",
+            lambda: [(v, str(label)) for v, label in CaseState.choices],
+        ),
         Filter("donor", gettext_lazy("Donor"), "shipment__donor__iso3", _nations),
     ],
     search=("code", "shipment__code", "discrepancy__serial"),
@@ -473,7 +630,12 @@ def case_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 
 def _case(request: HttpRequest, code: str) -> DiscrepancyCase:
-    case = visible_cases(request.user).filter(code=code).select_related("shipment", "discrepancy", "owner").first()
+    case = (
+        visible_cases(request.user)
+        .filter(code=code)
+        .select_related("shipment", "discrepancy", "owner")
+        .first()
+    )
     if case is None:
         raise Http404
     return case
@@ -486,7 +648,15 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "case": case,
         "kind": _kind_label(case.opened_as),
-        "owner_form": CaseOwnerForm(initial={"owner": case.owner.username if case.owner else "", "investigating": case.state == CaseState.INVESTIGATING, "version": case.version}) if may else None,
+        "owner_form": CaseOwnerForm(
+            initial={
+                "owner": case.owner.username if case.owner else "",
+                "investigating": case.state == CaseState.INVESTIGATING,
+                "version": case.version,
+            }
+        )
+        if may
+        else None,
         "resolution_form": CaseResolutionForm(initial={"version": case.version}) if may else None,
     }
     return render(request, "monitoring/case.html", _with_evidence(request, "case", case, context))
@@ -505,16 +675,35 @@ def case_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
             if data["owner"] and owner is None:
                 messages.error(request, _("No user %(name)s.") % {"name": data["owner"]})
             else:
-                _run(request, lambda: services.update_case(case, actor=actor, owner=owner, investigating=data["investigating"], expected_version=data["version"]),
-                     _("Case %(code)s updated.") % {"code": case.code})
+                _run(
+                    request,
+                    lambda: services.update_case(
+                        case,
+                        actor=actor,
+                        owner=owner,
+                        investigating=data["investigating"],
+                        expected_version=data["version"],
+                    ),
+                    _("Case %(code)s updated.") % {"code": case.code},
+                )
         else:
             _form_errors(request, form)
     elif action == "resolve":
         form = CaseResolutionForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            _run(request, lambda: services.resolve_case(case, actor=actor, resolution=data["resolution"], note=data["note"], on=data["on"], expected_version=data["version"]),
-                 _("Case %(code)s resolved.") % {"code": case.code})
+            _run(
+                request,
+                lambda: services.resolve_case(
+                    case,
+                    actor=actor,
+                    resolution=data["resolution"],
+                    note=data["note"],
+                    on=data["on"],
+                    expected_version=data["version"],
+                ),
+                _("Case %(code)s resolved.") % {"code": case.code},
+            )
         else:
             _form_errors(request, form)
     else:
@@ -532,7 +721,7 @@ def _with_evidence(request: HttpRequest, record: str, obj: Any, context: dict[st
         evidence=evidence_files.evidence_of(obj),
         evidence_record=record,
         evidence_key=key,
-        evidence_form=EvidenceForm(),
+        may_attach=evidence_files.may_attach(request.user, obj),
     )
     return context
 
@@ -543,19 +732,32 @@ def evidence_upload(request: HttpRequest, record: str, key: str) -> HttpResponse
     obj = evidence_files.visible_record(request.user, record, key)
     if obj is None:
         raise Http404
-    if getattr(request.user, "role", None) in (Role.LEADERSHIP, Role.AUDITOR):
+    if not evidence_files.may_attach(request.user, obj):
         raise PermissionDenied
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            evidence_files.attach_evidence(obj, upload, filename=upload.name, kind=form.cleaned_data["kind"], actor=request_actor(request), note=form.cleaned_data["note"])
+            evidence_files.attach_evidence(
+                obj,
+                upload,
+                filename=upload.name,
+                kind=form.cleaned_data["kind"],
+                actor=request_actor(request),
+                note=form.cleaned_data["note"],
+            )
         except evidence_files.EvidenceError as exc:
             form.add_error("file", str(exc))
         else:
-            messages.success(request, _("%(file)s kept beside %(record)s.") % {"file": upload.name, "record": obj})
+            messages.success(
+                request, _("%(file)s kept beside %(record)s.") % {"file": upload.name, "record": obj}
+            )
             return redirect(_record_url(record, obj))
-    return render(request, "monitoring/evidence_upload.html", {"form": form, "record": obj, "back": _record_url(record, obj)})
+    return render(
+        request,
+        "monitoring/evidence_upload.html",
+        {"form": form, "record": obj, "back": _record_url(record, obj)},
+    )
 
 
 def _record_url(record: str, obj: Any) -> str:
@@ -573,7 +775,7 @@ def _record_url(record: str, obj: Any) -> str:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The file itself, to whoever may see its record; checked against its recorded hash first."""
     evidence = evidence_files.visible_evidence(request.user).filter(pk=pk).first()
     if evidence is None:
@@ -583,8 +785,9 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     except evidence_files.EvidenceAltered as exc:
         return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
     inline = evidence.content_type != evidence_files.CONTENT_TYPES[".xlsx"]
-    response = FileResponse(handle, content_type=evidence.content_type, as_attachment=not inline, filename=evidence.filename)
+    response = FileResponse(
+        handle, content_type=evidence.content_type, as_attachment=not inline, filename=evidence.filename
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-

@@ -33,7 +33,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "key"], name="notification_once_per_occasion"),
-            models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="notification_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_known"
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
@@ -55,7 +57,9 @@ class NotificationPreference(models.Model):
         ordering = ["user", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="preference_once_per_kind"),
-            models.CheckConstraint(condition=Q(kind__in=NotificationKind.values), name="preference_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="preference_kind_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,8 @@ class Occasion:
 
 def representatives(nation_id: int | None, role: str) -> QuerySet[User]:
     """The active users who represent a nation in a role."""
+    if nation_id is None:
+        return User.objects.none()
     return User.objects.filter(nation_id=nation_id, role=role, is_active=True)
 
 
@@ -190,7 +192,9 @@ def send_pending_emails(*, limit: int = 500) -> int:
                 recipient_list=[notification.user.email],
             )
         except Exception:  # an outage of the mail server must not lose the notification
-            logger.exception("e-mail of notification %s to %s failed", notification.pk, notification.user.email)
+            logger.exception(
+                "e-mail of notification %s to %s failed", notification.pk, notification.user.email
+            )
             continue
         sent.append(notification)
     if sent:
@@ -297,8 +301,13 @@ def notify_inventory_due(items: Sequence[MonitoredItem], *, actor: Actor, stage:
         prefix = f"inventory-{stage}"
         serials = sorted(i.serial for i in group)
         key = f"{prefix}:{due.isoformat()}:{group[0].received_in.code if initial else 'annual'}"
-        params = {"count": len(group), "due": due.isoformat(), "initial": initial, "overdue": overdue,
-                  "serials": serials[:50]}
+        params = {
+            "count": len(group),
+            "due": due.isoformat(),
+            "initial": initial,
+            "overdue": overdue,
+            "serials": serials[:50],
+        }
         occasions.append(
             (
                 Occasion(NotificationKind.INVENTORY_DUE, key, params, reverse("monitoring-inventory-new")),
@@ -395,7 +404,9 @@ def sweep_notifications(*, actor: Actor, today: dt.date | None = None) -> int:
             occasions.append((occasion, people))
         created += len(deliver(occasions, actor=actor))
         held = MonitoredItem.objects.filter(state__in=IN_CUSTODY).select_related("received_in")
-        soon = list(held.filter(inventory_due__gte=day, inventory_due__lte=day + dt.timedelta(days=REMINDER_DAYS)))
+        soon = list(
+            held.filter(inventory_due__gte=day, inventory_due__lte=day + dt.timedelta(days=REMINDER_DAYS))
+        )
         before = Notification.objects.count()
         notify_inventory_due(soon, actor=actor, stage="reminder")
         notify_inventory_due(list(held.filter(inventory_due__lt=day)), actor=actor, stage="overdue")

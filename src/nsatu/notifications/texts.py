@@ -22,11 +22,14 @@ def notification_text(kind: str, params: dict[str, Any]) -> str:
         return _("Shipment %(code)s was due on %(planned)s and is not received yet.") % p
     if kind == NotificationKind.INVENTORY_DUE:
         if p.get("overdue"):
-            return ngettext(
-                "%(count)s item's inventory was due on %(due)s and is overdue.",
-                "%(count)s items' inventories were due on %(due)s and are overdue.",
-                int(p["count"]),
-            ) % p
+            return (
+                ngettext(
+                    "%(count)s item's inventory was due on %(due)s and is overdue.",
+                    "%(count)s items' inventories were due on %(due)s and are overdue.",
+                    int(p["count"]),
+                )
+                % p
+            )
         return ngettext(
             "%(count)s item needs its %(which)s inventory by %(due)s.",
             "%(count)s items need their %(which)s inventory by %(due)s.",
@@ -39,11 +42,14 @@ def notification_text(kind: str, params: dict[str, Any]) -> str:
             return _("%(donor)s approved the transfer of %(item)s %(serial)s to %(party)s.") % p
         return _("%(donor)s refused the transfer of %(item)s %(serial)s to %(party)s.") % p
     if kind == NotificationKind.PLAN_APPROVED:
-        return ngettext(
-            "Plan run %(run)s was approved: it commits %(lines)s line of your offers (%(offers)s).",
-            "Plan run %(run)s was approved: it commits %(lines)s lines of your offers (%(offers)s).",
-            int(p["lines"]),
-        ) % p
+        return (
+            ngettext(
+                "Plan run %(run)s was approved: it commits %(lines)s line of your offers (%(offers)s).",
+                "Plan run %(run)s was approved: it commits %(lines)s lines of your offers (%(offers)s).",
+                int(p["lines"]),
+            )
+            % p
+        )
     return kind
 
 

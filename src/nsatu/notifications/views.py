@@ -28,7 +28,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(n, notification_text(n.kind, n.params), n.get_kind_display()) for n in page]
-    return render(request, "notifications/inbox.html", {"page": page, "rows": rows, "unread_only": request.GET.get("unread") == "yes"})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "rows": rows, "unread_only": request.GET.get("unread") == "yes"},
+    )
 
 
 @login_required

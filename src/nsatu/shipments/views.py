@@ -24,6 +24,7 @@ from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.services import ConflictError
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.logistics.models import Hub
+from nsatu.monitoring.evidence import may_attach
 from nsatu.nations.models import Nation
 from nsatu.planning.models import PlanRun
 from nsatu.shipments import services
@@ -234,6 +235,7 @@ def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
         "evidence": shipment.evidence.all(),
         "evidence_record": "shipment",
         "evidence_key": shipment.code,
+        "may_attach": may_attach(request.user, shipment),
     }
     return render(request, "shipments/detail.html", context)
 

@@ -7,8 +7,10 @@ from ninja.security import django_auth
 from nsatu.catalog.api import router as catalog_router
 from nsatu.core.api import install_error_handlers
 from nsatu.logistics.api import router as logistics_router
+from nsatu.monitoring.api import router as monitoring_router
 from nsatu.nations.api import router as nations_router
 from nsatu.needs.api import router as needs_router
+from nsatu.notifications.api import router as notifications_router
 from nsatu.offers.api import router as offers_router
 from nsatu.planning.api import router as planning_router
 from nsatu.shipments.api import router as shipments_router
@@ -20,8 +22,9 @@ api = NinjaAPI(
     title="NSATU coordination API",
     version="1",
     description=(
-        "Requirements, offers, planning, shipments, training, the agreements' aid chain, stress runs "
-        "and the reference data of the NSATU coordination platform. "
+        "Requirements, offers, planning, shipments, end-use monitoring after receipt (inventories, reports, "
+        "transfers, repairs, discrepancy cases, evidence), notifications, training, the agreements' aid "
+        "chain, stress runs and the reference data of the NSATU coordination platform. "
         "Authenticate with the web session (send the CSRF token on unsafe methods) or with "
         "`Authorization: Bearer <token>` (`nsatu token create`). Lists page with `limit` and `offset` "
         "and answer `{items, count}`. Records not releasable to your nation answer 404. "
@@ -43,6 +46,8 @@ for router in (
     planning_router,
     shipments_router,
     stress_router,
+    monitoring_router,
+    notifications_router,
 ):
     api.add_router("/", router)
 

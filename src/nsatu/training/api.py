@@ -237,7 +237,10 @@ def _shown_weeks(readiness: FamilyReadiness) -> list[ReadinessWeek]:
     """The weeks the readiness page shows: units arrive, a week is flagged, or the crews change."""
     shown, previous = [], None
     for week in readiness.weeks:
-        changed = previous is None or week.crews_available != previous.crews_available
+        changed = previous is None or (week.crews_available, week.out_of_service) != (
+            previous.crews_available,
+            previous.out_of_service,
+        )
         if week.arriving or week.flagged or changed:
             shown.append(week)
         previous = week

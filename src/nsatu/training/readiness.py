@@ -4,7 +4,9 @@ A family's units need ``crew_per_unit`` trained people each. People count from
 the family's existing crews, plus each graduated cohort from its graduation
 date, plus each cohort still due (not graduated, ending today or later) from
 its end date. A week in which units arrive while more units are on hand than
-the crews can man is flagged: those units arrive with no crew.
+the crews can man is flagged: those units arrive with no crew. Units on hand
+leave out received items out of service that week (damaged, away for repair,
+lost, destroyed, written off or transferred: ``nsatu.monitoring``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ReadinessWeek:
     crews_available: float = 0.0
     crews_needed: float = 0.0
     uncrewed_units: float = 0.0
+    out_of_service: float = 0.0
 
     @property
     def arriving(self) -> float:
@@ -101,6 +104,27 @@ def _arrivals(family: Family, user: Any, start: dt.date) -> tuple[dict[int, floa
     return delivered, planned
 
 
+def _service_steps(family: Family, user: Any) -> list[tuple[dt.date, int]]:
+    """Dated steps (+1 out, -1 back) of the family's received items leaving and re-entering service.
+
+    A damaged item, one away for repair, lost, destroyed, written off or
+    transferred counts out of service from the day of its change until it
+    returns to service.
+    """
+    from nsatu.monitoring.choices import OUT_OF_SERVICE
+    from nsatu.monitoring.models import ItemStateChange
+    from nsatu.monitoring.visibility import visible_items
+
+    items = visible_items(user).filter(item_type__family=family)
+    changes = ItemStateChange.objects.filter(item__in=items).values_list("on", "from_state", "to_state")
+    steps = []
+    for on, before, after in changes:
+        was, now = before in OUT_OF_SERVICE, after in OUT_OF_SERVICE
+        if was != now:
+            steps.append((on, 1 if now else -1))
+    return steps
+
+
 def family_readiness(family: Family, user: Any, *, today: dt.date | None = None) -> FamilyReadiness:
     """Week-by-week readiness of one family, over the plan horizon and any later arrival."""
     today = today or timezone.localdate()
@@ -108,6 +132,7 @@ def family_readiness(family: Family, user: Any, *, today: dt.date | None = None)
     start = settings.start_date if settings else dt.date(2026, 12, 7)
     horizon = settings.horizon_weeks if settings else 52
     delivered, planned = _arrivals(family, user, start)
+    service_steps = _service_steps(family, user)
     cohorts = list(Cohort.objects.filter(course__family=family))
     last = max([horizon - 1, *delivered, *planned])
     result = FamilyReadiness(family)
@@ -116,6 +141,8 @@ def family_readiness(family: Family, user: Any, *, today: dt.date | None = None)
         day = start + dt.timedelta(days=7 * week)
         week_end = day + dt.timedelta(days=6)
         units += delivered.get(week, 0.0) + planned.get(week, 0.0)
+        out = float(sum(step for on, step in service_steps if on <= week_end))
+        serviceable = max(0.0, units - out)
         trained = family.existing_crews + sum(
             c.graduates or 0.0
             for c in cohorts
@@ -131,11 +158,12 @@ def family_readiness(family: Family, user: Any, *, today: dt.date | None = None)
                 date=day,
                 delivered_this_week=delivered.get(week, 0.0),
                 planned_this_week=planned.get(week, 0.0),
-                units=units,
+                units=serviceable,
                 crews_trained=trained,
                 crews_available=available,
-                crews_needed=units * per_unit,
-                uncrewed_units=max(0.0, units - manned) if per_unit > 0 else 0.0,
+                crews_needed=serviceable * per_unit,
+                uncrewed_units=max(0.0, serviceable - manned) if per_unit > 0 else 0.0,
+                out_of_service=out,
             )
         )
     return result

@@ -112,7 +112,8 @@ class ReadinessWeekOut(Schema):
     date: dt.date
     delivered_this_week: float
     planned_this_week: float
-    units: float
+    units: float = Field(description="units on hand and in service (received, planned) at the week's end")
+    out_of_service: float = Field(description="received units damaged, in repair or gone at the week's end")
     crews_trained: float
     crews_available: float = Field(description="trained, plus cohorts due by the week's end")
     crews_needed: float

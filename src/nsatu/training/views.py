@@ -243,6 +243,7 @@ READINESS_WEEKS = ListSpec(
         Column(gettext_lazy("Delivered"), lambda w: w.delivered_this_week),
         Column(gettext_lazy("Planned"), lambda w: w.planned_this_week),
         Column(gettext_lazy("Units on hand"), lambda w: w.units),
+        Column(gettext_lazy("Out of service"), lambda w: w.out_of_service),
         Column(gettext_lazy("Crews needed"), lambda w: w.crews_needed),
         Column(gettext_lazy("Crews trained"), lambda w: w.crews_trained),
         Column(gettext_lazy("Crews incl. cohorts due"), lambda w: w.crews_available),
@@ -282,7 +283,10 @@ def readiness_family(request: HttpRequest, code: str) -> HttpResponse | Streamin
     show_all = request.GET.get("all") == "1"
     weeks, previous = [], None
     for week in result.weeks:
-        changed = previous is None or week.crews_available != previous.crews_available
+        changed = previous is None or (week.crews_available, week.out_of_service) != (
+            previous.crews_available,
+            previous.out_of_service,
+        )
         if show_all or week.arriving or week.flagged or changed:
             weeks.append(week)
         previous = week

@@ -6,300 +6,841 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_extra_columns'),
-        ('logistics', '0002_extra_columns'),
-        ('nations', '0002_extra_columns'),
-        ('shipments', '0001_initial'),
+        ("catalog", "0002_extra_columns"),
+        ("logistics", "0002_extra_columns"),
+        ("nations", "0002_extra_columns"),
+        ("shipments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiscrepancyCase',
+            name="DiscrepancyCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('opened_as', models.CharField(max_length=16, verbose_name='kind')),
-                ('opened_on', models.DateField(verbose_name='opened on')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('investigating', 'Investigating'), ('resolved', 'Resolved')], default='open', max_length=16, verbose_name='state')),
-                ('resolution', models.CharField(blank=True, choices=[('replaced', 'Replaced'), ('written_off', 'Written off'), ('found', 'Found')], max_length=16, verbose_name='resolution')),
-                ('resolution_note', models.TextField(blank=True, verbose_name='resolution note')),
-                ('resolved_on', models.DateField(blank=True, null=True, verbose_name='resolved on')),
-                ('resolved_by', models.CharField(blank=True, max_length=150)),
-                ('discrepancy', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='case', to='shipments.discrepancy')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to=settings.AUTH_USER_MODEL)),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("opened_as", models.CharField(max_length=16, verbose_name="kind")),
+                ("opened_on", models.DateField(verbose_name="opened on")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("investigating", "Investigating"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("replaced", "Replaced"),
+                            ("written_off", "Written off"),
+                            ("found", "Found"),
+                        ],
+                        max_length=16,
+                        verbose_name="resolution",
+                    ),
+                ),
+                ("resolution_note", models.TextField(blank=True, verbose_name="resolution note")),
+                ("resolved_on", models.DateField(blank=True, null=True, verbose_name="resolved on")),
+                ("resolved_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "discrepancy",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case",
+                        to="shipments.discrepancy",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_on', 'code'],
+                "ordering": ["-opened_on", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Inventory',
+            name="Inventory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('initial', 'Initial'), ('annual', 'Annual')], max_length=8, verbose_name='kind')),
-                ('conducted_on', models.DateField(verbose_name='conducted on')),
-                ('unit', models.CharField(blank=True, max_length=120, verbose_name='unit')),
-                ('conducted_by', models.CharField(max_length=150, verbose_name='conducted by')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('donor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='nations.nation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='nations.nation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("initial", "Initial"), ("annual", "Annual")],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("conducted_on", models.DateField(verbose_name="conducted on")),
+                ("unit", models.CharField(blank=True, max_length=120, verbose_name="unit")),
+                ("conducted_by", models.CharField(max_length=150, verbose_name="conducted by")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "donor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="nations.nation"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="nations.nation"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'inventories',
-                'ordering': ['-conducted_on', 'code'],
+                "verbose_name_plural": "inventories",
+                "ordering": ["-conducted_on", "code"],
             },
         ),
         migrations.CreateModel(
-            name='MonitoredItem',
+            name="MonitoredItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('releasability', models.CharField(choices=[('public', 'Public (all participants)'), ('coalition', 'Coalition (members of a coalition for the capability)'), ('nations', 'Listed nations'), ('command-only', 'Command only')], default='public', max_length=16, verbose_name='releasability')),
-                ('serial', models.CharField(max_length=64, verbose_name='serial number')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('state', models.CharField(choices=[('in_service', 'In service'), ('damaged', 'Damaged'), ('unserviceable', 'Unserviceable'), ('in_repair', 'In repair'), ('lost', 'Lost'), ('destroyed', 'Destroyed'), ('written_off', 'Written off'), ('transferred', 'Transferred')], default='in_service', max_length=16, verbose_name='state')),
-                ('state_since', models.DateField(verbose_name='state since')),
-                ('unit', models.CharField(blank=True, max_length=120, verbose_name='unit')),
-                ('location_class', models.CharField(choices=[('depot', 'Depot or storage'), ('training', 'Training site'), ('field', 'Field unit'), ('forward', 'Forward area')], default='depot', max_length=16, verbose_name='location class')),
-                ('initial_inventory_on', models.DateField(blank=True, null=True, verbose_name='initial inventory')),
-                ('last_inventory_on', models.DateField(blank=True, null=True, verbose_name='last inventory')),
-                ('inventory_due', models.DateField(verbose_name='inventory due')),
-                ('donor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitored_given', to='nations.nation')),
-                ('item_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitored', to='catalog.itemtype')),
-                ('received_in', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitored_received', to='shipments.shipment')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitored_held', to='nations.nation')),
-                ('releasable_to', models.ManyToManyField(blank=True, related_name='+', to='nations.nation', verbose_name='releasable to nations')),
-                ('serial_number', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='monitored', to='shipments.serialnumber')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monitored_dispatched', to='shipments.shipment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "releasability",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public (all participants)"),
+                            ("coalition", "Coalition (members of a coalition for the capability)"),
+                            ("nations", "Listed nations"),
+                            ("command-only", "Command only"),
+                        ],
+                        default="public",
+                        max_length=16,
+                        verbose_name="releasability",
+                    ),
+                ),
+                ("serial", models.CharField(max_length=64, verbose_name="serial number")),
+                ("received_on", models.DateField(verbose_name="received on")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("in_service", "In service"),
+                            ("damaged", "Damaged"),
+                            ("unserviceable", "Unserviceable"),
+                            ("in_repair", "In repair"),
+                            ("lost", "Lost"),
+                            ("destroyed", "Destroyed"),
+                            ("written_off", "Written off"),
+                            ("transferred", "Transferred"),
+                        ],
+                        default="in_service",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("state_since", models.DateField(verbose_name="state since")),
+                ("unit", models.CharField(blank=True, max_length=120, verbose_name="unit")),
+                (
+                    "location_class",
+                    models.CharField(
+                        choices=[
+                            ("depot", "Depot or storage"),
+                            ("training", "Training site"),
+                            ("field", "Field unit"),
+                            ("forward", "Forward area"),
+                        ],
+                        default="depot",
+                        max_length=16,
+                        verbose_name="location class",
+                    ),
+                ),
+                (
+                    "initial_inventory_on",
+                    models.DateField(blank=True, null=True, verbose_name="initial inventory"),
+                ),
+                ("last_inventory_on", models.DateField(blank=True, null=True, verbose_name="last inventory")),
+                ("inventory_due", models.DateField(verbose_name="inventory due")),
+                (
+                    "donor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored_given",
+                        to="nations.nation",
+                    ),
+                ),
+                (
+                    "item_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored",
+                        to="catalog.itemtype",
+                    ),
+                ),
+                (
+                    "received_in",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored_received",
+                        to="shipments.shipment",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored_held",
+                        to="nations.nation",
+                    ),
+                ),
+                (
+                    "releasable_to",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="nations.nation",
+                        verbose_name="releasable to nations",
+                    ),
+                ),
+                (
+                    "serial_number",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored",
+                        to="shipments.serialnumber",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monitored_dispatched",
+                        to="shipments.shipment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['received_on', 'serial'],
+                "ordering": ["received_on", "serial"],
             },
         ),
         migrations.CreateModel(
-            name='ItemStateChange',
+            name="ItemStateChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(blank=True, max_length=16)),
-                ('to_state', models.CharField(max_length=16)),
-                ('on', models.DateField()),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='monitoring.monitoreditem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_state", models.CharField(blank=True, max_length=16)),
+                ("to_state", models.CharField(max_length=16)),
+                ("on", models.DateField()),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="monitoring.monitoreditem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'on', 'pk'],
+                "ordering": ["item", "on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='InventoryLine',
+            name="InventoryLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initial', 'Initial'), ('annual', 'Annual')], max_length=8)),
-                ('inventory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='monitoring.inventory')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inventory_lines', to='monitoring.monitoreditem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("initial", "Initial"), ("annual", "Annual")], max_length=8),
+                ),
+                (
+                    "inventory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="monitoring.inventory",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="inventory_lines",
+                        to="monitoring.monitoreditem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['inventory', 'item__serial'],
+                "ordering": ["inventory", "item__serial"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentReport',
+            name="IncidentReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('kind', models.CharField(choices=[('lost', 'Lost'), ('destroyed', 'Destroyed'), ('damaged', 'Damaged'), ('unserviceable', 'Unserviceable')], max_length=16, verbose_name='kind')),
-                ('reason', models.CharField(choices=[('combat', 'Combat'), ('accident', 'Accident'), ('theft', 'Theft'), ('malfunction', 'Malfunction'), ('wear', 'Wear'), ('unknown', 'Unknown'), ('other', 'Other')], max_length=16, verbose_name='reason')),
-                ('details', models.TextField(blank=True, verbose_name='details')),
-                ('occurred_on', models.DateField(verbose_name='occurred on')),
-                ('reported_by', models.CharField(max_length=150)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='monitoring.monitoreditem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("lost", "Lost"),
+                            ("destroyed", "Destroyed"),
+                            ("damaged", "Damaged"),
+                            ("unserviceable", "Unserviceable"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("combat", "Combat"),
+                            ("accident", "Accident"),
+                            ("theft", "Theft"),
+                            ("malfunction", "Malfunction"),
+                            ("wear", "Wear"),
+                            ("unknown", "Unknown"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("details", models.TextField(blank=True, verbose_name="details")),
+                ("occurred_on", models.DateField(verbose_name="occurred on")),
+                ("reported_by", models.CharField(max_length=150)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="monitoring.monitoreditem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_on', 'pk'],
+                "ordering": ["-occurred_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RepairOrder',
+            name="RepairOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('facility_kind', models.CharField(choices=[('donor', "Donor's facility"), ('hub', 'Hub workshop')], max_length=8, verbose_name='facility')),
-                ('facility', models.CharField(max_length=120, verbose_name='facility name')),
-                ('state', models.CharField(choices=[('opened', 'Opened'), ('sent', 'Sent'), ('at_facility', 'At the facility'), ('repaired', 'Repaired'), ('returning', 'Returning'), ('returned', 'Returned'), ('beyond_repair', 'Beyond repair')], default='opened', max_length=16, verbose_name='state')),
-                ('opened_on', models.DateField(verbose_name='opened on')),
-                ('opened_by', models.CharField(max_length=150)),
-                ('repaired_on', models.DateField(blank=True, null=True, verbose_name='repaired on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('hub', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logistics.hub')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repairs', to='monitoring.monitoreditem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "facility_kind",
+                    models.CharField(
+                        choices=[("donor", "Donor's facility"), ("hub", "Hub workshop")],
+                        max_length=8,
+                        verbose_name="facility",
+                    ),
+                ),
+                ("facility", models.CharField(max_length=120, verbose_name="facility name")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("sent", "Sent"),
+                            ("at_facility", "At the facility"),
+                            ("repaired", "Repaired"),
+                            ("returning", "Returning"),
+                            ("returned", "Returned"),
+                            ("beyond_repair", "Beyond repair"),
+                        ],
+                        default="opened",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="opened on")),
+                ("opened_by", models.CharField(max_length=150)),
+                ("repaired_on", models.DateField(blank=True, null=True, verbose_name="repaired on")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "hub",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="logistics.hub",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repairs",
+                        to="monitoring.monitoreditem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_on', 'code'],
+                "ordering": ["-opened_on", "code"],
             },
         ),
         migrations.CreateModel(
-            name='RepairLeg',
+            name="RepairLeg",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('outbound', 'To the facility'), ('return', 'Back to the unit')], max_length=8)),
-                ('origin', models.CharField(max_length=120, verbose_name='from')),
-                ('destination', models.CharField(max_length=120, verbose_name='to')),
-                ('planned_departure', models.DateField(verbose_name='planned departure')),
-                ('planned_arrival', models.DateField(verbose_name='planned arrival')),
-                ('actual_departure', models.DateField(blank=True, null=True, verbose_name='actual departure')),
-                ('actual_arrival', models.DateField(blank=True, null=True, verbose_name='actual arrival')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legs', to='monitoring.repairorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("outbound", "To the facility"), ("return", "Back to the unit")],
+                        max_length=8,
+                    ),
+                ),
+                ("origin", models.CharField(max_length=120, verbose_name="from")),
+                ("destination", models.CharField(max_length=120, verbose_name="to")),
+                ("planned_departure", models.DateField(verbose_name="planned departure")),
+                ("planned_arrival", models.DateField(verbose_name="planned arrival")),
+                (
+                    "actual_departure",
+                    models.DateField(blank=True, null=True, verbose_name="actual departure"),
+                ),
+                ("actual_arrival", models.DateField(blank=True, null=True, verbose_name="actual arrival")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="legs",
+                        to="monitoring.repairorder",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'planned_departure', 'kind'],
+                "ordering": ["order", "planned_departure", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('waybill', 'Waybill'), ('photo', 'Photo'), ('inventory_sheet', 'Inventory sheet'), ('discrepancy_report', 'Discrepancy report'), ('repair_document', 'Repair document'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('filename', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveBigIntegerField(verbose_name='size')),
-                ('sha256', models.CharField(max_length=64)),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('uploaded_by', models.CharField(max_length=150)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='monitoring.discrepancycase')),
-                ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='shipments.shipment')),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='monitoring.incidentreport')),
-                ('inventory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='monitoring.inventory')),
-                ('repair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='monitoring.repairorder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("waybill", "Waybill"),
+                            ("photo", "Photo"),
+                            ("inventory_sheet", "Inventory sheet"),
+                            ("discrepancy_report", "Discrepancy report"),
+                            ("repair_document", "Repair document"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveBigIntegerField(verbose_name="size")),
+                ("sha256", models.CharField(max_length=64)),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("uploaded_by", models.CharField(max_length=150)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="monitoring.discrepancycase",
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="shipments.shipment",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="monitoring.incidentreport",
+                    ),
+                ),
+                (
+                    "inventory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="monitoring.inventory",
+                    ),
+                ),
+                (
+                    "repair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="monitoring.repairorder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
-                'ordering': ['-uploaded_at', '-pk'],
+                "verbose_name_plural": "evidence",
+                "ordering": ["-uploaded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TransferRequest',
+            name="TransferRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('third_party', models.CharField(max_length=200, verbose_name='third party')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('requested_on', models.DateField(verbose_name='requested on')),
-                ('requested_by', models.CharField(max_length=150)),
-                ('state', models.CharField(choices=[('pending', 'Awaiting the donor'), ('approved', 'Approved'), ('refused', 'Refused')], default='pending', max_length=12, verbose_name='state')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('decided_by', models.CharField(blank=True, max_length=150)),
-                ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfer_requests', to='monitoring.monitoreditem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("third_party", models.CharField(max_length=200, verbose_name="third party")),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("requested_on", models.DateField(verbose_name="requested on")),
+                ("requested_by", models.CharField(max_length=150)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting the donor"),
+                            ("approved", "Approved"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                ("decided_by", models.CharField(blank=True, max_length=150)),
+                ("decision_note", models.TextField(blank=True, verbose_name="decision note")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer_requests",
+                        to="monitoring.monitoreditem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_on', '-pk'],
+                "ordering": ["-requested_on", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='discrepancycase',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['open', 'investigating', 'resolved'])), name='case_state_known'),
+            model_name="discrepancycase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["open", "investigating", "resolved"])),
+                name="case_state_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discrepancycase',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('resolution__in', ['replaced', 'written_off', 'found']), ('state', 'resolved')), models.Q(models.Q(('state', 'resolved'), _negated=True), ('resolution', '')), _connector='OR'), name='case_resolution_when_resolved'),
+            model_name="discrepancycase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("resolution__in", ["replaced", "written_off", "found"]), ("state", "resolved")),
+                    models.Q(models.Q(("state", "resolved"), _negated=True), ("resolution", "")),
+                    _connector="OR",
+                ),
+                name="case_resolution_when_resolved",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inventory',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['initial', 'annual'])), name='inventory_kind_known'),
+            model_name="inventory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["initial", "annual"])), name="inventory_kind_known"
+            ),
         ),
         migrations.AddIndex(
-            model_name='monitoreditem',
-            index=models.Index(fields=['state', 'inventory_due'], name='monitoring__state_86373b_idx'),
+            model_name="monitoreditem",
+            index=models.Index(fields=["state", "inventory_due"], name="monitoring__state_86373b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='monitoreditem',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['in_service', 'damaged', 'unserviceable', 'in_repair', 'lost', 'destroyed', 'written_off', 'transferred'])), name='monitoreditem_state_known'),
+            model_name="monitoreditem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "in_service",
+                            "damaged",
+                            "unserviceable",
+                            "in_repair",
+                            "lost",
+                            "destroyed",
+                            "written_off",
+                            "transferred",
+                        ],
+                    )
+                ),
+                name="monitoreditem_state_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monitoreditem',
-            constraint=models.CheckConstraint(condition=models.Q(('location_class__in', ['depot', 'training', 'field', 'forward'])), name='monitoreditem_location_known'),
+            model_name="monitoreditem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("location_class__in", ["depot", "training", "field", "forward"])),
+                name="monitoreditem_location_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monitoreditem',
-            constraint=models.CheckConstraint(condition=models.Q(('initial_inventory_on__isnull', True), ('last_inventory_on__isnull', False), _connector='OR'), name='monitoreditem_inventory_dates'),
+            model_name="monitoreditem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("initial_inventory_on__isnull", True),
+                    ("last_inventory_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="monitoreditem_inventory_dates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inventoryline',
-            constraint=models.UniqueConstraint(fields=('inventory', 'item'), name='inventoryline_item_once'),
+            model_name="inventoryline",
+            constraint=models.UniqueConstraint(fields=("inventory", "item"), name="inventoryline_item_once"),
         ),
         migrations.AddConstraint(
-            model_name='incidentreport',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['lost', 'destroyed', 'damaged', 'unserviceable'])), name='incident_kind_known'),
+            model_name="incidentreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["lost", "destroyed", "damaged", "unserviceable"])),
+                name="incident_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentreport',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__in', ['combat', 'accident', 'theft', 'malfunction', 'wear', 'unknown', 'other'])), name='incident_reason_known'),
+            model_name="incidentreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reason__in", ["combat", "accident", "theft", "malfunction", "wear", "unknown", "other"])
+                ),
+                name="incident_reason_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repairorder',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['opened', 'sent', 'at_facility', 'repaired', 'returning', 'returned', 'beyond_repair'])), name='repair_state_known'),
+            model_name="repairorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "opened",
+                            "sent",
+                            "at_facility",
+                            "repaired",
+                            "returning",
+                            "returned",
+                            "beyond_repair",
+                        ],
+                    )
+                ),
+                name="repair_state_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repairorder',
-            constraint=models.CheckConstraint(condition=models.Q(('facility_kind__in', ['donor', 'hub'])), name='repair_facility_known'),
+            model_name="repairorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("facility_kind__in", ["donor", "hub"])), name="repair_facility_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repairorder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('facility_kind', 'hub'), _negated=True), ('hub__isnull', False), _connector='OR'), name='repair_hub_named'),
+            model_name="repairorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("facility_kind", "hub"), _negated=True), ("hub__isnull", False), _connector="OR"
+                ),
+                name="repair_hub_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repairorder',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['returned', 'beyond_repair']), _negated=True), fields=('item',), name='repair_one_open_per_item'),
+            model_name="repairorder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["returned", "beyond_repair"]), _negated=True),
+                fields=("item",),
+                name="repair_one_open_per_item",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='repairleg',
-            constraint=models.UniqueConstraint(fields=('order', 'kind'), name='repairleg_unique_kind'),
+            model_name="repairleg",
+            constraint=models.UniqueConstraint(fields=("order", "kind"), name="repairleg_unique_kind"),
         ),
         migrations.AddConstraint(
-            model_name='repairleg',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_arrival__gte', models.F('planned_departure'))), name='repairleg_dates_ordered'),
+            model_name="repairleg",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_arrival__gte", models.F("planned_departure"))),
+                name="repairleg_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['waybill', 'photo', 'inventory_sheet', 'discrepancy_report', 'repair_document', 'other'])), name='evidence_kind_known'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "waybill",
+                            "photo",
+                            "inventory_sheet",
+                            "discrepancy_report",
+                            "repair_document",
+                            "other",
+                        ],
+                    )
+                ),
+                name="evidence_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('case', None), ('incident', None), ('inventory', None), ('repair', None), ('shipment__isnull', False)), models.Q(('case', None), ('incident', None), ('inventory__isnull', False), ('repair', None), ('shipment', None)), models.Q(('case__isnull', False), ('incident', None), ('inventory', None), ('repair', None), ('shipment', None)), models.Q(('case', None), ('incident', None), ('inventory', None), ('repair__isnull', False), ('shipment', None)), models.Q(('case', None), ('incident__isnull', False), ('inventory', None), ('repair', None), ('shipment', None)), _connector='OR'), name='evidence_one_record'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("case", None),
+                        ("incident", None),
+                        ("inventory", None),
+                        ("repair", None),
+                        ("shipment__isnull", False),
+                    ),
+                    models.Q(
+                        ("case", None),
+                        ("incident", None),
+                        ("inventory__isnull", False),
+                        ("repair", None),
+                        ("shipment", None),
+                    ),
+                    models.Q(
+                        ("case__isnull", False),
+                        ("incident", None),
+                        ("inventory", None),
+                        ("repair", None),
+                        ("shipment", None),
+                    ),
+                    models.Q(
+                        ("case", None),
+                        ("incident", None),
+                        ("inventory", None),
+                        ("repair__isnull", False),
+                        ("shipment", None),
+                    ),
+                    models.Q(
+                        ("case", None),
+                        ("incident__isnull", False),
+                        ("inventory", None),
+                        ("repair", None),
+                        ("shipment", None),
+                    ),
+                    _connector="OR",
+                ),
+                name="evidence_one_record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='evidence_sha256_hex'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")), name="evidence_sha256_hex"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transferrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'approved', 'refused'])), name='transfer_state_known'),
+            model_name="transferrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["pending", "approved", "refused"])),
+                name="transfer_state_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transferrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('item',), name='transfer_one_pending_per_item'),
+            model_name="transferrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")),
+                fields=("item",),
+                name="transfer_one_pending_per_item",
+            ),
         ),
     ]

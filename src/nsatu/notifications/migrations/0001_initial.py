@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,38 +14,131 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('shipment_dispatched', 'A shipment to you was dispatched'), ('shipment_arriving', 'A shipment to you is arriving'), ('shipment_overdue', 'A shipment is overdue'), ('inventory_due', 'An inventory is due'), ('transfer_requested', 'A transfer request awaits you'), ('transfer_decided', 'The donor decided a transfer request'), ('plan_approved', 'An approved plan commits your offers')], max_length=32, verbose_name='kind')),
-                ('key', models.CharField(max_length=120)),
-                ('params', models.JSONField(default=dict)),
-                ('link', models.CharField(blank=True, max_length=300)),
-                ('in_inbox', models.BooleanField(default=True)),
-                ('wants_email', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shipment_dispatched", "A shipment to you was dispatched"),
+                            ("shipment_arriving", "A shipment to you is arriving"),
+                            ("shipment_overdue", "A shipment is overdue"),
+                            ("inventory_due", "An inventory is due"),
+                            ("transfer_requested", "A transfer request awaits you"),
+                            ("transfer_decided", "The donor decided a transfer request"),
+                            ("plan_approved", "An approved plan commits your offers"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("key", models.CharField(max_length=120)),
+                ("params", models.JSONField(default=dict)),
+                ("link", models.CharField(blank=True, max_length=300)),
+                ("in_inbox", models.BooleanField(default=True)),
+                ("wants_email", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['user', 'read_at'], name='notificatio_user_id_47e85c_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind', 'key'), name='notification_once_per_occasion'), models.CheckConstraint(condition=models.Q(('kind__in', ['shipment_dispatched', 'shipment_arriving', 'shipment_overdue', 'inventory_due', 'transfer_requested', 'transfer_decided', 'plan_approved'])), name='notification_kind_known')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["user", "read_at"], name="notificatio_user_id_47e85c_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "kind", "key"), name="notification_once_per_occasion"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "shipment_dispatched",
+                                    "shipment_arriving",
+                                    "shipment_overdue",
+                                    "inventory_due",
+                                    "transfer_requested",
+                                    "transfer_decided",
+                                    "plan_approved",
+                                ],
+                            )
+                        ),
+                        name="notification_kind_known",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('shipment_dispatched', 'A shipment to you was dispatched'), ('shipment_arriving', 'A shipment to you is arriving'), ('shipment_overdue', 'A shipment is overdue'), ('inventory_due', 'An inventory is due'), ('transfer_requested', 'A transfer request awaits you'), ('transfer_decided', 'The donor decided a transfer request'), ('plan_approved', 'An approved plan commits your offers')], max_length=32)),
-                ('inbox', models.BooleanField(default=True, verbose_name='in the inbox')),
-                ('email', models.BooleanField(default=True, verbose_name='by e-mail')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shipment_dispatched", "A shipment to you was dispatched"),
+                            ("shipment_arriving", "A shipment to you is arriving"),
+                            ("shipment_overdue", "A shipment is overdue"),
+                            ("inventory_due", "An inventory is due"),
+                            ("transfer_requested", "A transfer request awaits you"),
+                            ("transfer_decided", "The donor decided a transfer request"),
+                            ("plan_approved", "An approved plan commits your offers"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("inbox", models.BooleanField(default=True, verbose_name="in the inbox")),
+                ("email", models.BooleanField(default=True, verbose_name="by e-mail")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user', 'kind'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='preference_once_per_kind'), models.CheckConstraint(condition=models.Q(('kind__in', ['shipment_dispatched', 'shipment_arriving', 'shipment_overdue', 'inventory_due', 'transfer_requested', 'transfer_decided', 'plan_approved'])), name='preference_kind_known')],
+                "ordering": ["user", "kind"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "kind"), name="preference_once_per_kind"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "shipment_dispatched",
+                                    "shipment_arriving",
+                                    "shipment_overdue",
+                                    "inventory_due",
+                                    "transfer_requested",
+                                    "transfer_decided",
+                                    "plan_approved",
+                                ],
+                            )
+                        ),
+                        name="preference_kind_known",
+                    ),
+                ],
             },
         ),
     ]

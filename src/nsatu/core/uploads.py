@@ -81,7 +81,7 @@ def page_limits() -> dict[str, UploadLimit]:
         "offer-upload": UploadLimit(OFFERS, (".xlsx", ".csv"), view_checks_extension=True),
         "scenario-import": UploadLimit(SCENARIOS, (".xlsx",), view_checks_extension=True),
         "evidence-upload": evidence,
-        "api-evidence-upload": evidence,
+        "api-evidence": evidence,
     }
 
 

@@ -8,7 +8,7 @@ ledger event.
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
@@ -17,16 +17,15 @@ from ninja import File, Form, Router
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import StringConstraints
 
 from nsatu.accounts.models import User
 from nsatu.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Pagination, current_user, get_or_404
-from nsatu.core.schemas import NO_NUL, Code, ErrorOut, Id, Iso3, Search
+from nsatu.core.schemas import Code, ErrorOut, Id, Iso3, Search
 from nsatu.core.services import ConflictError
 from nsatu.logistics.models import Hub
 from nsatu.monitoring import evidence as evidence_files
 from nsatu.monitoring import services
-from nsatu.monitoring.choices import IN_CUSTODY, EvidenceKind
+from nsatu.monitoring.choices import IN_CUSTODY
 from nsatu.monitoring.models import (
     DiscrepancyCase,
     Evidence,
@@ -43,6 +42,7 @@ from nsatu.monitoring.schemas import (
     CaseResolutionIn,
     CustodyIn,
     DecisionIn,
+    EvidenceIn,
     EvidenceOut,
     IncidentIn,
     IncidentOut,
@@ -75,7 +75,6 @@ RecordName = Literal["shipment", "inventory", "case", "repair", "incident"]
 EvidenceKindName = Literal[
     "waybill", "photo", "inventory_sheet", "discrepancy_report", "repair_document", "other"
 ]
-Note300 = Annotated[str, StringConstraints(max_length=300, pattern=NO_NUL)]
 UPLOAD_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 413: ErrorOut, 415: ErrorOut}
 
 
@@ -469,7 +468,13 @@ def _evidence(request: HttpRequest) -> QuerySet[Evidence]:
     )
 
 
-@router.get("/evidence", response={200: list[EvidenceOut], **LIST_ERRORS}, summary="List evidence")
+# One URL name for both operations on /evidence: the upload limits find the path by it.
+@router.get(
+    "/evidence",
+    response={200: list[EvidenceOut], **LIST_ERRORS},
+    summary="List evidence",
+    url_name="api-evidence",
+)
 @paginate(Pagination)
 def list_evidence(
     request: HttpRequest, record: RecordName | None = None, key: Code | None = None
@@ -521,21 +526,15 @@ def evidence_content(request: HttpRequest, evidence_id: Id) -> Any:
     "/evidence",
     response={200: EvidenceOut, **UPLOAD_ERRORS},
     summary="Attach evidence",
-    url_name="api-evidence-upload",
+    url_name="api-evidence",
 )
-def attach_evidence(
-    request: HttpRequest,
-    record: Form[RecordName],
-    key: Form[Code],
-    file: File[UploadedFile],
-    kind: Form[EvidenceKindName] = EvidenceKind.OTHER,  # type: ignore[assignment]
-    note: Form[Note300] = "",
-) -> Evidence:
+def attach_evidence(request: HttpRequest, payload: Form[EvidenceIn], file: File[UploadedFile]) -> Evidence:
     """Keep a PDF, PNG, JPEG or XLSX file (10 MB at most) beside a record you may see.
 
     413: too large; 415: not one of those types, or its content does not match its name.
     """
     user = current_user(request)
+    record, key = payload.record, payload.key
     target = evidence_files.visible_record(user, record, key)
     if target is None:
         raise HttpError(404, f"no {record} {key!r}")
@@ -546,7 +545,7 @@ def attach_evidence(
         )
     try:
         evidence = evidence_files.attach_evidence(
-            target, file, filename=file.name or "evidence", kind=kind, actor=user, note=note[:300]
+            target, file, filename=file.name or "evidence", kind=payload.kind, actor=user, note=payload.note
         )
     except evidence_files.EvidenceTooLarge as exc:
         raise HttpError(413, str(exc)) from exc

@@ -330,6 +330,19 @@ class CaseResolutionIn(Schema):
     on: dt.date | None = None
 
 
+class EvidenceIn(Schema):
+    """The form fields beside the file: which record, what the file is, a note."""
+
+    record: Literal["shipment", "inventory", "case", "repair", "incident"]
+    key: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\x00/]+$")] = Field(
+        description="the record's code (an incident's id)"
+    )
+    kind: Literal["waybill", "photo", "inventory_sheet", "discrepancy_report", "repair_document", "other"] = (
+        "other"
+    )
+    note: Annotated[str, StringConstraints(max_length=300, pattern=NO_NUL)] = ""
+
+
 class EvidenceOut(Schema):
     """A file kept beside a record; its content at `/monitoring/evidence/{id}/` or `content`."""
 

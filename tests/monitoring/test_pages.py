@@ -68,25 +68,33 @@ def test_the_flow_through_the_forms(world: Any) -> None:
     refused = ukr.post("/monitoring/inventories/new/", {"serials": "PZH-999"})
     assert "No monitored item with serial PZH-999" in refused.content.decode()
 
-    ukr.post(f"/monitoring/items/{first.pk}/custody/", {"unit": "Brigade 7", "location_class": "field"})
+    ukr.post(
+        f"/monitoring/items/{first.pk}/custody/",
+        {"custody-unit": "Brigade 7", "custody-location_class": "field"},
+    )
     assert MonitoredItem.objects.get(pk=first.pk).unit == "Brigade 7"
     ukr.post(
-        f"/monitoring/items/{first.pk}/report/", {"kind": "lost", "reason": "combat", "details": "ambush"}
+        f"/monitoring/items/{first.pk}/report/",
+        {"report-kind": "lost", "report-reason": "combat", "report-details": "ambush"},
     )
-    ukr.post(f"/monitoring/items/{second.pk}/report/", {"kind": "damaged", "reason": "accident"})
+    ukr.post(
+        f"/monitoring/items/{second.pk}/report/", {"report-kind": "damaged", "report-reason": "accident"}
+    )
     assert MonitoredItem.objects.get(pk=first.pk).state == ItemState.LOST
     assert MonitoredItem.objects.get(pk=second.pk).state == ItemState.DAMAGED
     # the donor may not report on the recipient's items
     assert (
-        pol.post(f"/monitoring/items/{third.pk}/report/", {"kind": "lost", "reason": "theft"}).status_code
+        pol.post(
+            f"/monitoring/items/{third.pk}/report/", {"report-kind": "lost", "report-reason": "theft"}
+        ).status_code
         == 403
     )
 
     day = TODAY.isoformat()
     response = ukr.post(
         f"/monitoring/items/{second.pk}/repair/",
-        {"facility_kind": "donor", "planned_departure": day, "planned_arrival": day,
-         "planned_return_departure": day, "planned_return": day},
+        {"repair-facility_kind": "donor", "repair-planned_departure": day, "repair-planned_arrival": day,
+         "repair-planned_return_departure": day, "repair-planned_return": day},
     )  # fmt: skip
     order = RepairOrder.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/monitoring/repairs/{order.code}/"
@@ -98,7 +106,8 @@ def test_the_flow_through_the_forms(world: Any) -> None:
     assert MonitoredItem.objects.get(pk=second.pk).state == ItemState.IN_SERVICE
 
     ukr.post(
-        f"/monitoring/items/{third.pk}/transfer/", {"third_party": "Moldova", "reason": "joint training"}
+        f"/monitoring/items/{third.pk}/transfer/",
+        {"transfer-third_party": "Moldova", "transfer-reason": "joint training"},
     )
     transfer = TransferRequest.objects.get()
     page = pol.get("/monitoring/transfers/").content.decode()

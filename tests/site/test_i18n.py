@@ -373,6 +373,20 @@ PAGES = [
         ("Stress tests", "Donor withdrawal", "Seconds per plan", "Start", "No stress run yet."),
     ),
     Page(
+        "end-use monitoring",
+        lambda b: "/monitoring/",
+        "coordinator",
+        ("Контроль кінцевого використання", "Прострочення за донорами", "Потрібно інвентаризацій"),
+        ("End-use monitoring", "Overdue by donor", "Inventories required", "Record an inventory"),
+    ),
+    Page(
+        "inbox",
+        lambda b: "/inbox/",
+        "POL",
+        ("Вхідні", "Затверджений план закріплює ваші пропозиції", "Позначити прочитаним"),
+        ("Inbox", "An approved plan commits your offers", "Mark read", "Unread only"),
+    ),
+    Page(
         "login",
         lambda b: "/login/",
         None,

@@ -231,17 +231,18 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transfers": item.transfer_requests.all(),
         "repairs": item.repairs.all(),
         "custody_form": CustodyForm(
-            initial={"unit": item.unit, "location_class": item.location_class, "version": item.version}
+            initial={"unit": item.unit, "location_class": item.location_class, "version": item.version},
+            prefix="custody",
         )
         if for_recipient and held
         else None,
-        "incident_form": IncidentForm() if for_recipient and held else None,
-        "transfer_form": TransferForm() if for_recipient and held else None,
+        "incident_form": IncidentForm(prefix="report") if for_recipient and held else None,
+        "transfer_form": TransferForm(prefix="transfer") if for_recipient and held else None,
         "may_attach": user.role == Role.COORDINATOR
         or (
             user.nation_id in (item.donor_id, item.recipient_id) and user.role in (Role.DONOR, Role.RECIPIENT)
         ),
-        "repair_form": RepairForm()
+        "repair_form": RepairForm(prefix="repair")
         if for_recipient and item.state in (ItemState.DAMAGED, ItemState.UNSERVICEABLE)
         else None,
     }
@@ -285,7 +286,7 @@ def item_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     }
     if action not in forms:
         raise Http404
-    form = forms[action](request.POST)
+    form = forms[action](request.POST, prefix=action)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("monitoring-item", pk=item.pk)

@@ -5,7 +5,7 @@
 # everyone else. The task worker is restarted if it dies (on SQLite a long import
 # can hold the write lock past its 30 s busy timeout, which ends db_worker).
 #
-#   NSATU_ADDR=127.0.0.1:8000  NSATU_WEB_WORKERS=3  NSATU_WEB_THREADS=4
+#   NSATU_ADDR=127.0.0.1:8000  NSATU_WEB_WORKERS=3  NSATU_WEB_THREADS=4  NSATU_SWEEP_SECONDS=3600
 set -euo pipefail
 py=${PY:-.venv/bin/python}
 bin=$(dirname "$py")
@@ -29,10 +29,24 @@ task_worker() {
 }
 task_worker &
 worker=$!
+# What time brings (shipments overdue, inventories coming due) is told by a sweep every
+# NSATU_SWEEP_SECONDS (an hour); each occasion is told once, so a restart repeats nothing.
+sweeper() {
+  local child=""
+  trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' INT TERM
+  while true; do
+    "$bin/nsatu" notifications sweep >/dev/null || echo "notification sweep failed" >&2
+    sleep "${NSATU_SWEEP_SECONDS:-3600}" &
+    child=$!
+    wait "$child" || true
+  done
+}
+sweeper &
+sweep=$!
 web=""
 stop() {
   trap - INT TERM EXIT
-  kill $worker $web 2>/dev/null || true
+  kill $worker $sweep $web 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap 'stop; exit 0' INT TERM

@@ -54,13 +54,15 @@ def keep_connection() -> Iterator[None]:
 
 
 @pytest.fixture
-def known(world: Any) -> dict[str, str]:
+def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     """One existing record per resource, so fuzzed changes reach the services, not just a 404."""
     import datetime as dt
+    import io
 
-    from nsatu.catalog.services import create_family_alias
+    from nsatu.catalog.services import create_family_alias, update_item_type
     from nsatu.core.actors import CLI
     from nsatu.logistics.services import create_hub, create_route
+    from nsatu.monitoring.models import DiscrepancyCase, MonitoredItem
     from nsatu.nations.services import create_agreement, create_pledge
     from nsatu.planning.models import Allocation, PlanRun, RunStatus
     from nsatu.stress.models import StressCase, StressRun, StressStatus
@@ -105,7 +107,40 @@ def known(world: Any) -> dict[str, str]:
         run=run, offer=world.offers["public"], requirement=world.requirements["public"], hub=hub, quantity=1,
         arrival_week=2,
     )  # fmt: skip
+    # After a receipt of serialised items: monitored items, an inventory, a transfer request, a
+    # repair order, a case and a file of evidence, so the monitoring operations reach the services.
+    from nsatu.monitoring import services as monitoring
+    from nsatu.monitoring.evidence import attach_evidence
+    from nsatu.shipments.services import receive_shipment
+    from tests.monitoring.files import png_bytes
+    from tests.shipments.builders import handed_over
+
+    settings.NSATU_EVIDENCE_DIR = tmp_path / "evidence"
+    update_item_type(world.item, actor=CLI, serialised=True)
+    received = approved_run(world, [(world.offers["listed"], 3, 4)]).allocations.get().shipments.get()
+    handed_over(received, serials=["FZ-1", "FZ-2", "FZ-3"])
+    receive_shipment(received, actor=CLI, quantity_received=3, serials=["FZ-1", "FZ-2", "FZ-9"])
+    item, damaged = MonitoredItem.objects.order_by("serial")
+    (inventory,) = monitoring.record_inventory([item], actor=CLI)
+    transfer = monitoring.request_transfer(item, actor=CLI, third_party="Moldova", reason="exercise")
+    monitoring.report_incident(damaged, actor=CLI, kind="damaged", reason="wear")
+    today = dt.date.today()
+    repair = monitoring.open_repair(
+        damaged, actor=CLI, facility_kind="donor", planned_departure=today, planned_arrival=today,
+        planned_return_departure=today, planned_return=today,
+    )  # fmt: skip
+    case = DiscrepancyCase.objects.order_by("code").first()
+    assert case is not None
+    evidence = attach_evidence(
+        received, io.BytesIO(png_bytes()), filename="waybill.png", kind="waybill", actor=CLI
+    )
     return {
+        "monitored-items": str(item.pk),
+        "inventories": inventory.code,
+        "transfer-requests": str(transfer.pk),
+        "repair-orders": repair.code,
+        "cases": case.code,
+        "evidence": str(evidence.pk),
         "nations": "NOR",
         "coalitions": "ART",
         "agreements": agreement.code,

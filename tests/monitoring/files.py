@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zlib
-from typing import Any
 
 from openpyxl import Workbook
 
@@ -45,18 +44,3 @@ def xlsx_bytes() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def read_file_response(response: Any) -> bytes:
-    """A streamed file's bytes; closes it without the test client's end-of-request signal closing the
-    test's database connection."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    body = b"".join(response.streaming_content)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        response.close()
-    finally:
-        signals.request_finished.connect(close_old_connections)
-    return body

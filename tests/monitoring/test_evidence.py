@@ -15,7 +15,7 @@ from nsatu.core.models import Event
 from nsatu.monitoring import evidence
 from nsatu.monitoring.models import Evidence
 from tests.monitoring.builders import received
-from tests.monitoring.files import pdf_bytes, png_bytes, read_file_response, xlsx_bytes
+from tests.monitoring.files import pdf_bytes, png_bytes, xlsx_bytes
 from tests.shipments.builders import client_for
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_a_waybill_photo_is_kept_by_its_hash_and_shown_only_to_who_may_see_the_s
     for who in ("POL", "UKR", "coordinator", "auditor"):
         shown = client_for(world.users[who]).get(f"/monitoring/evidence/{kept.pk}/")
         assert shown.status_code == 200, who
-        assert read_file_response(shown) == picture
+        assert shown.content == picture
         assert shown["Content-Type"] == "image/png" and shown["X-Content-Type-Options"] == "nosniff"
     assert client_for(world.users["DEU"]).get(f"/monitoring/evidence/{kept.pk}/").status_code == 404
     page = client_for(world.users["POL"]).get(f"/shipments/{shipment.code}/").content.decode()
@@ -110,7 +110,7 @@ def test_an_inventory_sheet_is_served_as_a_download_and_an_altered_file_is_refus
     kept = Evidence.objects.get()
     shown = client_for(world.users["POL"]).get(f"/monitoring/evidence/{kept.pk}/")
     assert shown.status_code == 200 and "attachment" in shown["Content-Disposition"]
-    assert read_file_response(shown) == sheet
+    assert shown.content == sheet
     path = evidence.stored_path(kept.sha256)
     path.chmod(0o640)
     path.write_bytes(sheet + b"tampered")

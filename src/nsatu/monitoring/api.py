@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router
 from ninja.errors import HttpError
@@ -500,7 +500,7 @@ def get_evidence(request: HttpRequest, evidence_id: Id) -> Evidence:
     summary="Download evidence",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "the file, as its recorded content type",
                 "content": {
                     t: {"schema": {"type": "string", "format": "binary"}}
@@ -514,12 +514,9 @@ def evidence_content(request: HttpRequest, evidence_id: Id) -> Any:
     """The file itself, once its content is checked against its recorded SHA-256 (409 when it was altered)."""
     evidence = get_or_404(_evidence(request), "evidence", pk=evidence_id)
     try:
-        handle = evidence_files.open_evidence(evidence)
+        return evidence_files.evidence_response(evidence)
     except evidence_files.EvidenceAltered as exc:
         raise HttpError(409, str(exc)) from exc
-    response = FileResponse(handle, content_type=evidence.content_type, filename=evidence.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @router.post(

@@ -3,7 +3,7 @@
 Files are stored outside the database, under ``NSATU_EVIDENCE_DIR``, named by
 the SHA-256 of their content (the same content is kept once); the database row
 and the ledger event record the hash, so a file changed on disk is caught when
-it is opened (``open_evidence``) or by ``nsatu evidence verify``. Size and type
+it is opened (``read_evidence``) or by ``nsatu evidence verify``. Size and type
 are checked as the upload streams in (``nsatu.core.uploads``) and again here,
 for uploads from the API and the command line.
 """
@@ -21,6 +21,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor, actor_identity
@@ -240,21 +242,28 @@ class EvidenceAltered(Exception):
     """The stored file is missing or no longer has the content its hash recorded."""
 
 
+def _stored_bytes(evidence: Evidence) -> bytes | None:
+    """The stored file's content if it still hashes to what was recorded; None if missing or altered."""
+    path = stored_path(evidence.sha256)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return content if hashlib.sha256(content).hexdigest() == evidence.sha256 else None
+
+
 def file_matches(evidence: Evidence) -> bool:
     """The stored file exists and still hashes to what was recorded."""
-    path = stored_path(evidence.sha256)
-    if not path.exists():
-        return False
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for data in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(data)
-    return digest.hexdigest() == evidence.sha256
+    return _stored_bytes(evidence) is not None
 
 
-def open_evidence(evidence: Evidence) -> IO[bytes]:
-    """The stored file, opened for reading once its content is checked against the recorded hash."""
-    if not file_matches(evidence):
+def read_evidence(evidence: Evidence) -> bytes:
+    """The stored file's content, served only once it hashes to the recorded SHA-256.
+
+    The bytes checked are the bytes served (at most ``NSATU_EVIDENCE_MAX_BYTES``).
+    """
+    content = _stored_bytes(evidence)
+    if content is None:
         raise EvidenceAltered(
             _(
                 "The stored file of %(file)s is missing or was altered: its content no longer matches "
@@ -262,7 +271,21 @@ def open_evidence(evidence: Evidence) -> IO[bytes]:
             )
             % {"file": evidence.filename}
         )
-    return stored_path(evidence.sha256).open("rb")
+    return content
+
+
+def evidence_response(evidence: Evidence) -> HttpResponse:
+    """The checked file as an answer: pictures and PDFs shown in the browser, workbooks downloaded.
+
+    Raises ``EvidenceAltered`` when the stored file no longer matches its hash.
+    """
+    content = read_evidence(evidence)
+    response = HttpResponse(content, content_type=evidence.content_type)
+    inline = evidence.content_type != CONTENT_TYPES[".xlsx"]
+    response["Content-Disposition"] = content_disposition_header(not inline, evidence.filename) or ""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def record_parties(record: models.Model) -> tuple[int | None, int | None]:

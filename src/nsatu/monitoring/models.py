@@ -119,8 +119,8 @@ class ItemStateChange(models.Model):
     """One change of an item's state, dated: the history readiness reads."""
 
     item = models.ForeignKey(MonitoredItem, on_delete=models.CASCADE, related_name="changes")
-    from_state = models.CharField(max_length=16, blank=True)
-    to_state = models.CharField(max_length=16)
+    from_state = models.CharField(max_length=16, choices=ItemState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=ItemState.choices)
     on = models.DateField()
     reason = models.CharField(max_length=300, blank=True)
 

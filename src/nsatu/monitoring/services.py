@@ -190,7 +190,10 @@ def _monitor_serials(
         actor=actor,
     )
     ItemStateChange.objects.bulk_create(
-        [ItemStateChange(item=i, to_state=ItemState.IN_SERVICE, on=on, reason="received") for i in items]
+        [
+            ItemStateChange(item=i, to_state=ItemState.IN_SERVICE, on=on, reason=received_in.code)
+            for i in items
+        ]
     )
     if items:
         from nsatu.notifications.services import notify_inventory_due
@@ -437,7 +440,7 @@ def report_incident(
             occurred_on=day,
             reported_by=_name(actor),
         )
-        _move(current, target, on=day, reason=f"{kind}: {reason}", actor=actor, action=f"report_{kind}")
+        _move(current, target, on=day, reason=reason, actor=actor, action=f"report_{kind}")
     return report
 
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from nsatu.monitoring.choices import (
     IN_CUSTODY,
     CaseState,
     IncidentKind,
+    IncidentReason,
     ItemState,
     RepairState,
     TransferState,
@@ -67,6 +68,17 @@ ERRORS = (services.MonitoringError, ConflictError, evidence_files.EvidenceError)
 def _rows(table: Any) -> list[tuple[Any, list[Any]]]:
     """A table page's records beside their cells, so the first cell links to its record."""
     return list(zip(table.page, table.rows, strict=True))
+
+
+def _list_page(
+    request: HttpRequest, spec: ListSpec, queryset: QuerySet[Any], template: str, **extra: Any
+) -> HttpResponse | StreamingHttpResponse:
+    """A list page of ``spec`` over ``queryset`` (narrowed to what the user may see), or its export."""
+    export = table_export(request, spec, queryset)
+    if export is not None:
+        return export
+    table = table_page(request, spec, queryset)
+    return render(request, template, {"table": table, "rows": _rows(table), **extra})
 
 
 def _today() -> Any:
@@ -188,24 +200,14 @@ def item_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     overdue = _overdue_filter(request.GET.get("overdue", ""))
     if overdue is not None:
         queryset = queryset.filter(overdue_q(_today())) if overdue else queryset.exclude(overdue_q(_today()))
-    export = table_export(request, ITEMS, queryset)
-    if export is not None:
-        return export
-    table = table_page(request, ITEMS, queryset)
-    return render(request, "monitoring/items.html", {"table": table, "rows": _rows(table)})
+    return _list_page(request, ITEMS, queryset, "monitoring/items.html")
 
 
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Items whose required inventory is past due, by donor, family and unit; exports for the donors."""
     queryset = _items(request.user).filter(overdue_q(_today()))
-    export = table_export(request, OVERDUE, queryset)
-    if export is not None:
-        return export
-    table = table_page(request, OVERDUE, queryset)
-    return render(
-        request, "monitoring/overdue.html", {"table": table, "rows": _rows(table), "today": _today()}
-    )
+    return _list_page(request, OVERDUE, queryset, "monitoring/overdue.html", today=_today())
 
 
 def _item(request: HttpRequest, pk: int) -> MonitoredItem:
@@ -225,7 +227,10 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "item": item,
         "today": _today(),
-        "changes": item.changes.all(),
+        "changes": [
+            (c, IncidentReason(c.reason).label if c.reason in IncidentReason.values else c.reason)
+            for c in item.changes.all()
+        ],
         "lines": item.inventory_lines.select_related("inventory"),
         "incidents": item.incidents.all(),
         "transfers": item.transfer_requests.all(),
@@ -406,11 +411,7 @@ INVENTORIES = ListSpec(
 @login_required
 def inventory_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     queryset = visible_inventories(request.user).select_related("donor")
-    export = table_export(request, INVENTORIES, queryset)
-    if export is not None:
-        return export
-    table = table_page(request, INVENTORIES, queryset)
-    return render(request, "monitoring/inventories.html", {"table": table, "rows": _rows(table)})
+    return _list_page(request, INVENTORIES, queryset, "monitoring/inventories.html")
 
 
 @login_required
@@ -514,11 +515,7 @@ REPAIRS = ListSpec(
 @login_required
 def repair_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     queryset = visible_repairs(request.user).select_related("item__item_type")
-    export = table_export(request, REPAIRS, queryset)
-    if export is not None:
-        return export
-    table = table_page(request, REPAIRS, queryset)
-    return render(request, "monitoring/repairs.html", {"table": table, "rows": _rows(table)})
+    return _list_page(request, REPAIRS, queryset, "monitoring/repairs.html")
 
 
 def _repair(request: HttpRequest, code: str) -> RepairOrder:
@@ -623,11 +620,7 @@ def _kind_label(kind: str) -> str:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     queryset = visible_cases(request.user).select_related("shipment", "discrepancy", "owner")
-    export = table_export(request, CASES, queryset)
-    if export is not None:
-        return export
-    table = table_page(request, CASES, queryset)
-    return render(request, "monitoring/cases.html", {"table": table, "rows": _rows(table)})
+    return _list_page(request, CASES, queryset, "monitoring/cases.html")
 
 
 def _case(request: HttpRequest, code: str) -> DiscrepancyCase:
@@ -776,19 +769,12 @@ def _record_url(record: str, obj: Any) -> str:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The file itself, to whoever may see its record; checked against its recorded hash first."""
     evidence = evidence_files.visible_evidence(request.user).filter(pk=pk).first()
     if evidence is None:
         raise Http404
     try:
-        handle = evidence_files.open_evidence(evidence)
+        return evidence_files.evidence_response(evidence)
     except evidence_files.EvidenceAltered as exc:
         return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
-    inline = evidence.content_type != evidence_files.CONTENT_TYPES[".xlsx"]
-    response = FileResponse(
-        handle, content_type=evidence.content_type, as_attachment=not inline, filename=evidence.filename
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

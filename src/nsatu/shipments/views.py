@@ -225,7 +225,9 @@ def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
             shipment.serials.all(), request.user, visible_received_in="received_in"
         ),
         "discrepancies": with_visible_codes(
-            shipment.discrepancies.select_related("case"), request.user, visible_other_shipment="other_shipment"
+            shipment.discrepancies.select_related("case"),
+            request.user,
+            visible_other_shipment="other_shipment",
         ),
         "step": step,
         "step_label": ShipmentState(target).label if target else "",

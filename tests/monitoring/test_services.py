@@ -249,5 +249,6 @@ def test_a_missing_serial_that_turns_up_in_another_receipt_closes_its_case_as_fo
     shipments.receive_shipment(second, actor=world.users["UKR"], quantity_received=1, serials=["M-3", "M-2"])
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED and case.resolution == CaseResolution.FOUND
-    assert second.code in case.resolution_note
+    assert case.resolution_note == "found in the receipt of another shipment"
+    assert case.discrepancy.kind == "serial_swapped" and case.discrepancy.other_shipment == second
     assert MonitoredItem.objects.get(serial="M-2").received_in == second

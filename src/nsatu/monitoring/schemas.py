@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from nsatu.core.schemas import NO_NUL, Version, listed_nations
+from nsatu.core.schemas import NO_NUL, Version, listed_nations, reference
 from nsatu.monitoring.models import (
     DiscrepancyCase,
     Evidence,
@@ -38,8 +38,12 @@ class MonitoredItemOut(Schema):
     family: str
     donor: str
     recipient: str
-    shipment: str = Field(description="the shipment that dispatched it")
-    received_in: str = Field(description="the shipment whose receipt found it")
+    shipment: str | None = Field(
+        description="the shipment that dispatched it (null if not releasable to you)"
+    )
+    received_in: str | None = Field(
+        description="the shipment whose receipt found it (null if not releasable)"
+    )
     received_on: dt.date
     state: str = Field(
         description="in_service, damaged, unserviceable, in_repair, lost, destroyed, written_off, transferred"
@@ -74,12 +78,12 @@ class MonitoredItemOut(Schema):
         return obj.recipient.iso3
 
     @staticmethod
-    def resolve_shipment(obj: MonitoredItem) -> str:
-        return obj.shipment.code
+    def resolve_shipment(obj: MonitoredItem, context: Any = None) -> str | None:
+        return reference(obj, "shipment", context)
 
     @staticmethod
-    def resolve_received_in(obj: MonitoredItem) -> str:
-        return obj.received_in.code
+    def resolve_received_in(obj: MonitoredItem, context: Any = None) -> str | None:
+        return reference(obj, "received_in", context)
 
     @staticmethod
     def resolve_inventory_due(obj: MonitoredItem) -> dt.date | None:
@@ -306,7 +310,9 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_serial(obj: DiscrepancyCase) -> str:
-        return obj.discrepancy.serial
+        from nsatu.monitoring.visibility import case_names_its_serial
+
+        return obj.discrepancy.serial if case_names_its_serial(obj) else ""
 
     @staticmethod
     def resolve_quantity(obj: DiscrepancyCase) -> float:

@@ -190,10 +190,7 @@ def _monitor_serials(
         actor=actor,
     )
     ItemStateChange.objects.bulk_create(
-        [
-            ItemStateChange(item=i, to_state=ItemState.IN_SERVICE, on=on, reason=received_in.code)
-            for i in items
-        ]
+        [ItemStateChange(item=i, to_state=ItemState.IN_SERVICE, on=on) for i in items]
     )
     if items:
         from nsatu.notifications.services import notify_inventory_due
@@ -242,7 +239,8 @@ def _close_cases_of_serials_found(shipment: Shipment, *, on: dt.date, actor: Act
             action="resolve",
             state=CaseState.RESOLVED,
             resolution=CaseResolution.FOUND,
-            resolution_note=_("found in the receipt of %(code)s") % {"code": shipment.code},
+            # the discrepancy names the other shipment, to those who may open it
+            resolution_note=_("found in the receipt of another shipment"),
             resolved_on=on,
             resolved_by=_name(actor),
         )

@@ -54,6 +54,7 @@ from nsatu.monitoring.models import (
 )
 from nsatu.monitoring.overdue import overdue_summary
 from nsatu.monitoring.visibility import (
+    case_names_its_serial,
     visible_cases,
     visible_inventories,
     visible_items,
@@ -133,7 +134,7 @@ ITEM_COLUMNS = [
         show=lambda i: i.get_state_display(),
     ),
     Column(gettext_lazy("Received"), lambda i: i.received_on, ("received_on", "serial"), "received"),
-    Column(gettext_lazy("Shipment"), lambda i: i.received_in.code),
+    Column(gettext_lazy("Shipment"), lambda i: i.visible_received_in or ""),
     Column(gettext_lazy("Initial inventory"), lambda i: i.initial_inventory_on),
     Column(gettext_lazy("Last inventory"), lambda i: i.last_inventory_on),
     Column(
@@ -584,7 +585,7 @@ CASES = ListSpec(
         Column(gettext_lazy("Code"), lambda c: c.code, ("code",), "code"),
         Column(gettext_lazy("Shipment"), lambda c: c.shipment.code, ("shipment__code", "code"), "shipment"),
         Column(gettext_lazy("Kind"), lambda c: c.opened_as, show=lambda c: _kind_label(c.opened_as)),
-        Column(gettext_lazy("Serial"), lambda c: c.discrepancy.serial),
+        Column(gettext_lazy("Serial"), lambda c: c.discrepancy.serial if case_names_its_serial(c) else ""),
         Column(gettext_lazy("Quantity"), lambda c: c.discrepancy.quantity),
         Column(gettext_lazy("Owner"), lambda c: c.owner.username if c.owner else ""),
         Column(
@@ -642,6 +643,7 @@ def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "case": case,
         "kind": _kind_label(case.opened_as),
+        "names_serial": case_names_its_serial(case),
         "owner_form": CaseOwnerForm(
             initial={
                 "owner": case.owner.username if case.owner else "",

@@ -58,8 +58,8 @@ def test_identical_offers_and_requirements_are_merged() -> None:
     doubled.offers = s.offers.take(np.concatenate([np.arange(len(s.offers))] * 2))
     doubled.offers.ids = s.offers.ids + [f"{o}b" for o in s.offers.ids]
     a, b = model.reduce_scenario(s), model.reduce_scenario(doubled)
-    assert a.class_quantity.shape == b.class_quantity.shape
-    assert np.allclose(2 * a.class_quantity, b.class_quantity)
+    assert a.classes.quantity.shape == b.classes.quantity.shape
+    assert np.allclose(2 * a.classes.quantity, b.classes.quantity)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -43,7 +43,7 @@ class _Shipper:
         self.lines: tuple[list[int], list[int], list[int], list[float], list[int]] = ([], [], [], [], [])
         self.offer_family = s.items.family[s.offers.item]
         self.offer_mass = s.items.mass_t[s.offers.item]
-        self.offer_each = s.items.is_each[s.offers.item]
+        self.offer_each = s.items.is_whole[s.offers.item]
         # earliest arrival week of each route for each offer: computed lazily per offer
         self.available_day = s.offer_available_day
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 
 from nsatu.planner import model
 from nsatu.planner.check import check_plan
+from nsatu.planner.decode import columns_of_plan, plan_of_columns
 from nsatu.planner.metrics import line_values, objective_of
 from nsatu.planner.model import LinearProgram
 from nsatu.planner.plan import Plan, PlanStatus
@@ -117,87 +117,11 @@ def split_items_by_donor(s: Scenario) -> tuple[Scenario, IntArray]:
     return copy, donor
 
 
-def _grid(first: IntArray, horizon: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Flatten (entity, week) for weeks first[e] .. horizon-1: (start offsets, entity, week)."""
-    lengths = np.maximum(horizon - first, 0)
-    start = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    entity = np.repeat(np.arange(first.shape[0], dtype=np.int64), lengths)
-    week = np.arange(int(start[-1]), dtype=np.int64) - start[entity] + first[entity]
-    return start, entity, week
-
-
-def _define_queues_by_donor(item_donor: IntArray) -> Callable[[Scenario, LinearProgram], None]:
-    """`model.define_hub_queues` with pools keyed by (donor, family, earmark), not (family, earmark)."""
-
-    def define(s: Scenario, lp: LinearProgram) -> None:
-        red = lp.reduction
-        horizon = red.horizon
-        n_items = len(s.items.codes)
-        n_req = len(s.requirements.ids)
-        n_fam = len(s.families.codes)
-        earmark = red.class_earmark[red.ship_class]
-        key = (red.ship_hub * n_items + red.class_item[red.ship_class]) * (n_req + 1) + (earmark + 1)
-        uniq, ship_queue = np.unique(key, return_inverse=True)
-        red.ship_queue = ship_queue.reshape(-1).astype(np.int64)
-        n_queues = uniq.shape[0]
-        red.queue_hub = (uniq // (n_req + 1)) // max(n_items, 1)
-        red.queue_item = (uniq // (n_req + 1)) % max(n_items, 1)
-        queue_earmark = uniq % (n_req + 1) - 1
-        first = np.full(n_queues, horizon, dtype=np.int64)
-        np.minimum.at(first, red.ship_queue, red.ship_week)
-        red.queue_first_week = first
-
-        fam = s.items.family[red.queue_item]
-        donor = item_donor[red.queue_item]
-        em_group = np.where(queue_earmark >= 0, red.requirement_group[np.maximum(queue_earmark, 0)], -1)
-        n_groups = red.group_quantity.shape[0]
-        pool_key = (donor * n_fam + fam) * (n_groups + 1) + (em_group + 1)
-        puniq, queue_pool = np.unique(pool_key, return_inverse=True)
-        red.queue_pool = queue_pool.reshape(-1).astype(np.int64)
-        red.pool_family = (puniq // (n_groups + 1)) % max(n_fam, 1)
-        red.pool_earmark_group = puniq % (n_groups + 1) - 1
-        lp.data["pool_donor"] = (puniq // (n_groups + 1)) // max(n_fam, 1)
-        pool_first = np.full(puniq.shape[0], horizon, dtype=np.int64)
-        np.minimum.at(pool_first, red.queue_pool, first)
-        red.pool_first_week = pool_first
-        fam_each = np.zeros(n_fam, bool)
-        np.logical_or.at(fam_each, s.items.family, s.items.is_each)
-        red.pool_is_each = fam_each[red.pool_family]
-
-        start, q, week = _grid(first, horizon)
-        queue_label = [
-            f"{s.hubs.codes[h]}:{s.items.codes[i]}" + (f">{s.requirements.ids[e]}" if e >= 0 else "")
-            for h, i, e in zip(red.queue_hub, red.queue_item, queue_earmark, strict=True)
-        ]
-        each = s.items.is_each[red.queue_item[q]]
-        release = lp.add_columns("Release", (q, week), (queue_label, "w"), integer=each)
-        wait = lp.add_columns("Wait", (q, week), (queue_label, "w"))
-        rows = lp.add_rows("Queue-balance", (q, week), (queue_label, "w"), lower=0.0, upper=0.0)
-        ship_rows = rows[start[red.ship_queue] + red.ship_week - first[red.ship_queue]]
-        lp.add_entries(ship_rows, lp.columns("Ship"), 1.0)
-        lp.add_entries(rows, release, -1.0)
-        lp.add_entries(rows, wait, -1.0)
-        carried = week > first[q]
-        lp.add_entries(rows[carried], wait[np.flatnonzero(carried) - 1], 1.0)
-        lp.data["queue_start"] = start
-
-    return define
-
-
 def build_donor_split(s_split: Scenario, item_donor: IntArray) -> LinearProgram:
     """The model of the split scenario, every late week a breakpoint, pools by donor."""
-    started = time.perf_counter()
-    lp = LinearProgram(
-        reduction=model.reduce_scenario(s_split),
-        late="restrict",
-        late_weeks=model.late_breakpoints(s_split.horizon_weeks, max(s_split.horizon_weeks, 1)),
+    return model.build(
+        s_split, late="restrict", exact_late_weeks=max(s_split.horizon_weeks, 1), item_donor=item_donor
     )
-    queues = _define_queues_by_donor(item_donor)
-    for define in model.DEFINES:
-        (queues if define is model.define_hub_queues else define)(s_split, lp)
-    lp.finish()
-    lp.build_seconds = time.perf_counter() - started
-    return lp
 
 
 @dataclasses.dataclass
@@ -218,12 +142,12 @@ class RobustModel:
 def add_worst_loss(lp: LinearProgram, weight: float, cap: float = np.inf) -> RobustModel:
     """Append ``z`` (cost -weight, at most ``cap``) and ``Donor-loss[d]: sum V_d - z <= 0``."""
     pool = lp.col_blocks["Assign"].keys[0]
-    donor = lp.data["pool_donor"].astype(np.int64)[pool]
+    donor = lp.reduction.pools.donor[pool]
     donors, row_of = np.unique(donor, return_inverse=True)
     n, m = lp.n_cols, lp.n_rows
     k = donors.shape[0]
     assign = lp.columns("Assign")
-    values = lp.data["assign_value"].astype(np.float64)
+    values = lp.reduction.assigns.value
     rows = np.concatenate([row_of.reshape(-1), np.arange(k)])
     cols = np.concatenate([assign, np.full(k, n)])
     vals = np.concatenate([values, -np.ones(k)])
@@ -267,7 +191,7 @@ def plan_robust(
     single-donor loss is never larger than ``normal``'s: the normal plan is
     itself a candidate, and candidates with a larger worst loss are set aside.
     """
-    from nsatu.planner.optimal import columns_of_plan, plan_of_columns, plan_optimal
+    from nsatu.planner.optimal import plan_optimal
 
     report = progress or ignore_progress
     started = time.perf_counter()

@@ -59,7 +59,7 @@ def schedule_through_hubs(
     item = s.offers.item[o]
     family = s.items.family[item]
     mass = s.items.mass_t[item]
-    each = s.items.is_each[item]
+    each = s.items.is_whole[item]
     left = np.where(each, np.floor(left + 1e-9), left)
     earliest = earliest_weeks(s)[o]  # lines x hubs; horizon = no route
     due = s.requirement_due_week[r]

@@ -266,12 +266,91 @@ SCALES: dict[str, ScaleSpec] = {
 START = dt.date(2025, 1, 6)  # a Monday
 
 
-def generate(scale: str, seed: int) -> Scenario:
-    """A synthetic scenario of the given scale (small, medium, udcg, xl); same seed, same scenario."""
+@dataclass(frozen=True)
+class Profile:
+    """The distributions a profile draws from (see PROFILES)."""
+
+    description: str
+    donor_skew: float  # donor choice ~ aid weight ** skew (0.6 flattens, 1.5 concentrates)
+    quantity_tail: float  # 0: log-uniform lots; > 0: a Pareto tail of that index (smaller = heavier)
+    demand_over_supply: tuple[float, float]  # per capability
+    hub_tonnage_share: tuple[float, float]  # weekly hub capacity / (offered tonnage per week)
+    hub_shares_fixed: bool  # True: the real hubs' shares; False: drawn per seed
+    lead_days_extra: tuple[int, int]  # added to every route's days
+    crews_existing: tuple[float, float]  # in-service families: share of the crews their offers need
+    seats_share: tuple[float, float]  # course seats: share of the crews the family's offers need
+    mixed_unit_share: float  # share of crewed families given a non-`each` item (spares, in kg)
+    out_of_service_share: float  # share of in-service families drawn as not in service
+    earmark_share: float
+    withdrawn_share: float
+    accepts_share: float  # requirements accepting only families in service
+    due_early: bool  # most requirements due in the first quarter
+    half_life: tuple[float, float]
+    cost_factor: tuple[float, float]  # introduction cost x this, per family
+
+
+PROFILES: dict[str, Profile] = {
+    "standard": Profile(
+        description="random data of a realistic shape",
+        donor_skew=0.6,
+        quantity_tail=0.0,
+        demand_over_supply=(1.2, 1.6),
+        hub_tonnage_share=(1.1, 1.1),
+        hub_shares_fixed=True,
+        lead_days_extra=(0, 0),
+        crews_existing=(0.3, 0.8),
+        seats_share=(0.5, 1.0),
+        mixed_unit_share=0.0,
+        out_of_service_share=0.0,
+        earmark_share=0.03,
+        withdrawn_share=0.03,
+        accepts_share=0.12,
+        due_early=False,
+        half_life=(8.0, 8.0),
+        cost_factor=(1.0, 1.0),
+    ),
+    # Unlike the standard profile in every respect the planner leans on: hubs bind in
+    # most weeks, crews are scarce, crewed families mix `each` items with items counted
+    # in kg, a few donors give most, lots have a heavy tail, routes are long, demand is
+    # early, and some capabilities are offered more than needed.
+    "tight": Profile(
+        description="tight hubs, scarce crews, mixed-unit crewed families, skewed donors, long lead times",
+        donor_skew=1.5,
+        quantity_tail=1.3,
+        demand_over_supply=(0.6, 2.5),
+        hub_tonnage_share=(0.3, 0.6),
+        hub_shares_fixed=False,
+        lead_days_extra=(10, 70),
+        crews_existing=(0.05, 0.3),
+        seats_share=(0.15, 0.6),
+        mixed_unit_share=0.5,
+        out_of_service_share=0.3,
+        earmark_share=0.08,
+        withdrawn_share=0.05,
+        accepts_share=0.3,
+        due_early=True,
+        half_life=(3.0, 12.0),
+        cost_factor=(0.5, 3.0),
+    ),
+}
+
+
+def generate(scale: str, seed: int, profile: str = "standard") -> Scenario:
+    """A synthetic scenario of the given scale (small, medium, udcg, xl) and profile
+    (standard, tight); same arguments, same scenario."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     spec = SCALES[scale]
-    rng = np.random.default_rng([seed, list(SCALES).index(scale)])
+    shape = PROFILES[profile]
+    # the standard profile's seeds are those of earlier versions: its scenarios do not change
+    stream = [seed, list(SCALES).index(scale)] + (
+        [] if profile == "standard" else [list(PROFILES).index(profile)]
+    )
+    rng = np.random.default_rng(stream)
+    # a second stream for what only other profiles draw, so the standard one keeps its draws
+    extra = np.random.default_rng([*stream, 99])
     weeks = spec.weeks
     nation_codes = [n[0] for n in NATIONS]
     nation_pos = {c: i for i, c in enumerate(nation_codes)}
@@ -284,6 +363,8 @@ def generate(scale: str, seed: int) -> Scenario:
     fam_codes = [f[0] for f in FAMILIES]
     fam_cap = np.array([cap_pos[f[2]] for f in FAMILIES], dtype=np.int64)
     in_service = np.array([f[3] for f in FAMILIES], dtype=bool)
+    if shape.out_of_service_share:
+        in_service &= extra.random(len(FAMILIES)) >= shape.out_of_service_share
     crew = np.array([f[4] for f in FAMILIES], dtype=np.float64)
     cost_given = np.array([not f[3] and f[2] in COST_FACTORS for f in FAMILIES], dtype=bool)
     cost = np.array(
@@ -292,6 +373,9 @@ def generate(scale: str, seed: int) -> Scenario:
             for f, g in zip(FAMILIES, cost_given, strict=True)
         ]
     )
+    if shape.cost_factor != (1.0, 1.0):
+        cost = np.round(cost * extra.uniform(*shape.cost_factor, len(FAMILIES)), 1)
+        cost_given = np.ones(len(FAMILIES), bool)
     item_codes: list[str] = []
     item_names: list[str] = []
     item_family: list[int] = []
@@ -312,6 +396,15 @@ def generate(scale: str, seed: int) -> Scenario:
             digits = [int(x) for x in rng.integers((1000, 10, 100, 1000), (9999, 99, 999, 9999))]
             nsn = "" if rng.random() < 0.3 else "{}-{}-{}-{}".format(*digits)
             item_nsn.append(nsn)
+    # crewed families with spares counted in kg beside their `each` items (rule 7 counts every unit)
+    for f in np.flatnonzero((crew > 0) & (extra.random(len(FAMILIES)) < shape.mixed_unit_share)).tolist():
+        family_items[f].append(len(item_codes))
+        item_codes.append(f"{FAMILIES[f][0]}-SP")
+        item_names.append(f"{FAMILIES[f][1]} spares")
+        item_family.append(f)
+        item_unit.append("kg")
+        item_mass.append(0.001)
+        item_nsn.append("")
     holders = [[nation_pos[h] for h in f[7].split()] for f in FAMILIES]
 
     # ----- offers (supply), drawn first; requirements are sized to exceed it -----
@@ -327,7 +420,7 @@ def generate(scale: str, seed: int) -> Scenario:
         for h in hs:
             donor_families.setdefault(h, []).append(f)
     donors = np.array(sorted(donor_families), dtype=np.int64)
-    donor_p = weight[donors] ** 0.6  # flatten: small donors give many small lots
+    donor_p = weight[donors] ** shape.donor_skew  # 0.6 flattens: small donors give many small lots
     donor_p /= donor_p.sum()
     for k in range(spec.offers):
         d = int(rng.choice(donors, p=donor_p))
@@ -336,9 +429,16 @@ def generate(scale: str, seed: int) -> Scenario:
         f = int(rng.choice(fams, p=p / p.sum()))
         lo, hi = CAPABILITIES[FAMILIES[f][2]][1]
         qty = float(np.exp(rng.uniform(np.log(lo), np.log(hi + 1))))
+        item = int(rng.choice(family_items[f]))
+        if shape.quantity_tail:
+            qty = lo * float(extra.pareto(shape.quantity_tail) + 1.0)
+            qty = min(qty, 20.0 * hi)
         offer_donor[k] = d
-        offer_item[k] = int(rng.choice(family_items[f]))
-        offer_qty[k] = max(1.0, round(qty, -2 if qty > 2000 else 0))
+        offer_item[k] = item
+        if item_unit[item] == "kg":
+            offer_qty[k] = round(float(extra.uniform(0.5, 40.0)), 1)  # spares: a few kg, not whole
+        else:
+            offer_qty[k] = max(1.0, round(qty, -2 if qty > 2000 else 0))
     # availability: a fifth ready now, the rest over the first three quarters of the horizon
     ready_now = rng.random(spec.offers) < 0.2
     avail_week = np.where(ready_now, 0, rng.integers(0, max(1, int(weeks * 0.75)), spec.offers))
@@ -364,17 +464,21 @@ def generate(scale: str, seed: int) -> Scenario:
             continue
         parts = rng.dirichlet(np.full(members.size, 2.0))
         total = max(supply[c], 1.0) * rng.uniform(1.2, 1.6)
+        if shape.demand_over_supply != (1.2, 1.6):
+            total = max(supply[c], 1.0) * extra.uniform(*shape.demand_over_supply)
         each = FAMILIES[int(np.flatnonzero(fam_cap == c)[0])][6] == "each"
         amounts = total * parts
         req_qty[members] = np.maximum(1.0, np.round(amounts, 0 if each else -2))
     priority = rng.choice([1, 2, 3, 4, 5], size=spec.requirements, p=[0.12, 0.22, 0.32, 0.2, 0.14])
     due_week = rng.integers(1, weeks + 6, spec.requirements)
+    if shape.due_early:
+        due_week = np.minimum(1 + extra.exponential(weeks / 6, spec.requirements).astype(np.int64), weeks + 5)
     needed_by = [START + dt.timedelta(days=int(7 * w + rng.integers(0, 7))) for w in due_week]
     accepts: list[list[str]] = []
     for c in req_cap:
         operated = [fam_codes[f] for f in np.flatnonzero((fam_cap == c) & in_service)]
         # some requirements accept only what the recipient already operates
-        accepts.append(sorted(operated) if operated and rng.random() < 0.12 else [])
+        accepts.append(sorted(operated) if operated and rng.random() < shape.accepts_share else [])
     req_ids = [f"R-{i + 1:05d}" for i in range(spec.requirements)]
     family_ok = req_cap[:, None] == fam_cap[None, :]
     for r, acc in enumerate(accepts):
@@ -383,16 +487,20 @@ def generate(scale: str, seed: int) -> Scenario:
 
     # earmarks (a donor pledged for a named need) and withdrawn offers
     earmark = np.full(spec.offers, -1, dtype=np.int64)
-    for k in np.flatnonzero(rng.random(spec.offers) < 0.03).tolist():
+    for k in np.flatnonzero(rng.random(spec.offers) < shape.earmark_share).tolist():
         options = np.flatnonzero(family_ok[:, offer_fam[k]])
         if options.size:
             earmark[k] = int(rng.choice(options))
-    withdrawn = rng.random(spec.offers) < 0.03
+    withdrawn = rng.random(spec.offers) < shape.withdrawn_share
 
     # ----- hubs: capacity so that the busy weeks bind -----
     tonnes = float((offer_qty * np.array(item_mass)[offer_item]).sum())
     weekly = tonnes / weeks * 1.1
-    hub_capacity = np.array([round(weekly * h[3], -1) + 10 for h in HUBS])
+    hub_share = np.array([h[3] for h in HUBS])
+    if not shape.hub_shares_fixed:
+        weekly = tonnes / weeks * float(extra.uniform(*shape.hub_tonnage_share))
+        hub_share = extra.dirichlet(np.full(len(HUBS), 1.5))
+    hub_capacity = np.array([round(weekly * s, -1) + 10 for s in hub_share])
 
     # ----- routes: most donors reach most hubs; a few small donors have none -----
     region = {n[0]: n[5] for n in NATIONS}
@@ -408,7 +516,10 @@ def generate(scale: str, seed: int) -> Scenario:
                 continue
             route_donor.append(d)
             route_hub.append(h)
-            route_days.append(int(base_days[region[code]] + hub[4][region[code]] + rng.integers(0, 8)))
+            days = int(base_days[region[code]] + hub[4][region[code]] + rng.integers(0, 8))
+            if shape.lead_days_extra != (0, 0):
+                days += int(extra.integers(shape.lead_days_extra[0], shape.lead_days_extra[1] + 1))
+            route_days.append(days)
 
     # ----- crews and courses: new crewed families are gated by training -----
     offered_units = np.zeros(len(FAMILIES))
@@ -416,6 +527,12 @@ def generate(scale: str, seed: int) -> Scenario:
     existing = np.where(
         in_service, np.round(crew * offered_units * rng.uniform(0.3, 0.8, len(FAMILIES))), 0.0
     )
+    if shape.crews_existing != (0.3, 0.8):
+        existing = np.where(
+            in_service,
+            np.round(crew * offered_units * extra.uniform(*shape.crews_existing, len(FAMILIES))),
+            0.0,
+        )
     course_ids: list[str] = []
     course_family: list[int] = []
     course_host: list[str] = []
@@ -427,6 +544,8 @@ def generate(scale: str, seed: int) -> Scenario:
         lo, hi = CAPABILITIES[cap][2]
         cohorts = int(rng.integers(1, 4)) + (0 if in_service[f] else 1)
         needed = crew[f] * offered_units[f] * rng.uniform(0.5, 1.0)
+        if shape.seats_share != (0.5, 1.0):
+            needed = crew[f] * offered_units[f] * float(extra.uniform(*shape.seats_share))
         for n in range(cohorts):
             course_ids.append(f"C-{FAMILIES[f][0]}-{n + 1:02d}")
             course_family.append(int(f))
@@ -439,14 +558,17 @@ def generate(scale: str, seed: int) -> Scenario:
         start_date=START,
         horizon_weeks=weeks,
         recipient="UKR",
-        lateness_half_life_weeks=8.0,
+        lateness_half_life_weeks=8.0
+        if shape.half_life == (8.0, 8.0)
+        else round(float(extra.uniform(*shape.half_life)), 1),
         default_family_cost=default_cost,
         capability_codes=capability_codes,
         extensions={
             "_meta": [
                 {
-                    "name": f"synthetic {scale} (seed {seed})",
-                    "description": "nsatu synth: random data of a realistic shape",
+                    "name": f"synthetic {scale} (seed {seed})"
+                    + ("" if profile == "standard" else f", profile {profile}"),
+                    "description": f"nsatu synth: {shape.description}",
                 }
             ],
             "capabilities": [{"code": c, "name": CAPABILITY_NAMES[c]} for c in capability_codes],

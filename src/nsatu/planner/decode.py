@@ -108,6 +108,7 @@ def plan_of_columns(
     ``capabilities``, only the columns of those capabilities are read.
     """
     red = lp.reduction
+    deadline = time.perf_counter() + time_limit
     queues, ships = red.queues, red.ships
     q, week = lp.col_blocks["Release"].keys
     release_cols = lp.columns("Release")
@@ -139,8 +140,13 @@ def plan_of_columns(
     n_groups = red.groups.quantity.shape[0]
     used_pairs = np.unique(red.assigns.pool[used] * n_groups + red.assigns.group[used])
     return _plan_of_pieces(
-        s, red, piece_ship, piece_week, piece_amount, used_pairs, time_limit, decide_families
+        s, red, piece_ship, piece_week, piece_amount, used_pairs, _left(deadline), decide_families
     )
+
+
+def _left(deadline: float) -> float:
+    """Seconds to the deadline, at least a short solver call (the steps of one decoding share it)."""
+    return max(deadline - time.perf_counter(), 0.05)
 
 
 def _inside(capability: IntArray, capabilities: IntArray | None) -> BoolArray:
@@ -329,7 +335,10 @@ def _reassign(
     if decide_families and (~s.families.in_service[fam]).any():
         # which new families to keep, deciding with the flows continuous (a MIP in the
         # family binaries alone); then the flows again, families fixed, as an LP
-        kept = _families_worth_it(s, groups, fam, col_node, col_group, value, node_supply, time_limit)
+        deadline = time.perf_counter() + time_limit
+        # the families get most of the time; the last transport LP what is left
+        kept = _families_worth_it(s, groups, fam, col_node, col_group, value, node_supply, 0.8 * time_limit)
+        time_limit = _left(deadline)
         keep = s.families.in_service[fam] | np.isin(fam, kept)
         col_node, col_group, value = col_node[keep], col_group[keep], value[keep]
     each = pools.is_each[node_pool[col_node]]

@@ -502,7 +502,9 @@ def _shipments_and_queues(
     horizon = s.horizon_weeks
     n_items, n_req, n_fam = len(s.items), len(s.requirements), len(s.families)
     n_classes = classes.quantity.shape[0]
-    cls, hub = (a.astype(np.int64) for a in np.nonzero(classes.earliest.reshape(n_classes, len(s.hubs)) < horizon))
+    cls, hub = (
+        a.astype(np.int64) for a in np.nonzero(classes.earliest.reshape(n_classes, len(s.hubs)) < horizon)
+    )
     week = classes.earliest[cls, hub].astype(np.int64)
     earmark = classes.earmark[cls]
     key = (hub * n_items + classes.item[cls]) * (n_req + 1) + (earmark + 1)

@@ -1,27 +1,27 @@
 """The optimal method: a valid plan, a true bound, and the gap between them.
 
-One model of the whole scenario (`nsatu.planner.model`), cut into one block per
-capability (`nsatu.planner.blocks`); docs/planning.md has the details and proofs.
+Two models of the scenario (`nsatu.planner.model`): the scenario with its hubs
+relaxed (one hub of unlimited capacity, reached in each donor's shortest lead
+time), cut into one block per capability (`nsatu.planner.blocks`), and the whole
+scenario with its real hubs. docs/planning.md has the details and the proofs.
 
-1. **Bound by blocks.** Each block's LP relaxation with the hub rows at full
-   capacity, then its MIP where families are still open: the sum of the blocks'
-   bounds bounds every plan. LP bounds come from the duals
-   (`nsatu.planner.bounds`), so they hold whatever the solver's tolerances, also
-   for an interrupted solve.
-2. **A plan through the hubs.** When the blocks' solutions fit the hubs together,
-   their sum is a solution of the whole model. Otherwise the blocks are solved
-   again, one after the other, each with the hub capacity the earlier ones left
-   (the most valuable tonnage first), and the sum again fits.
-3. **Improvement.** The whole model by branch and bound from the best plan,
-   when it is small enough to pay; otherwise pairs of blocks that compete for the
-   same hub-weeks are solved again together with the capacity the others leave.
-   Each step starts from the best plan, so it can only improve it.
-4. **Hub prices.** When hubs bind, Lagrangian prices on the hub-weeks (updated by
-   subgradient steps) tighten the bound: every price vector gives a true bound.
+1. **Bound by capability.** Each capability's LP with hubs relaxed, then its MIP
+   where families are still open: the sum of their bounds bounds every plan. LP
+   bounds come from the duals (`nsatu.planner.bounds`), so they hold whatever the
+   solver's tolerances, also for an interrupted solve.
+2. **Lines through the hubs.** The capabilities' lines (offer, requirement,
+   quantity) get real hubs and weeks from the scheduler, and the arrivals are
+   re-assigned to the requirements at their true values.
+3. **Improvement, where the hubs cost value.** The whole model by branch and bound
+   from the best plan, when it is small enough to pay (its dual bound counts too);
+   otherwise each capability solved again through the real hubs with the capacity
+   all the others leave it, which can only improve the plan, and Lagrangian prices
+   on the hub-weeks, which tighten the bound (every price vector gives one).
 
 Every candidate plan passes the independent checker before it counts; the best
 one found in any phase is returned, so a later phase never makes the answer
 worse. A plan above the bound is reported as an error of the bound, never hidden.
+`TimeBudget` holds the time limit; each phase takes a share of what is left.
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ from nsatu.planner.blocks import (
 from nsatu.planner.budget import TimeBudget
 from nsatu.planner.check import check_plan
 from nsatu.planner.decode import columns_of_plan, plan_of_columns, reassigned, within_limits
-from nsatu.planner.decompose import fingerprint, part_of
+from nsatu.planner.decompose import fingerprint, part_of, relax_hubs
 from nsatu.planner.heuristics import plan_greedy
-from nsatu.planner.metrics import objective_of
+from nsatu.planner.metrics import line_values, objective_of
 from nsatu.planner.model import COUPLING, LinearProgram
 from nsatu.planner.plan import Plan, PlanStatus
 from nsatu.planner.progress import ProgressCallback, ProgressEvent, ignore_progress
-from nsatu.planner.scenario import FloatArray, IntArray, Scenario
+from nsatu.planner.scenario import BoolArray, FloatArray, IntArray, Scenario
 from nsatu.planner.schedule import schedule_through_hubs
 from nsatu.planner.solve import Solution, Solver
 
@@ -59,11 +59,8 @@ __all__ = ["objective_of", "plan_optimal"]
 # The whole model is the improvement step up to this many columns (beyond, pairs of blocks).
 WHOLE_MODEL_COLUMNS = 160_000
 # Shares of the time left each phase may take (the rest goes to the phases after it).
-MIP_SHARE = 0.45  # branch and bound on the blocks with families to decide
-SEQUENTIAL_SHARE = 0.5  # the blocks solved again one after another through the hubs
-DECODE_SHARE = 0.15  # kept back for turning the last solution into a plan
-# A hub row counts as full when its tonnage is within this share of its capacity.
-FULL = 1e-6
+MIP_SHARE = 0.45  # branch and bound on the capabilities with families to decide
+DECODE_SHARE = 0.15  # a decoding step's time limit
 # The margins bounds carry for rounding (`nsatu.planner.bounds`, MIP bounds): a plan this close
 # to its bound is called optimal.
 ROUNDING_GAP = 1e-8
@@ -166,6 +163,10 @@ class _Search:
         self.lagrangian_bound = np.inf
         self.timed_out = False
         self.decode_seconds = 0.0
+        self.blocks: list[CapabilityBlock] = []
+        self.parts: list[_PartRecord] = []
+        self.supply_bound = _supply_bound(self.s)
+        self.lines = Plan(method="optimal", status="empty")
 
     # ----- the run -----
 
@@ -174,28 +175,37 @@ class _Search:
         s.check_shapes()
         if len(s.requirements) == 0 or len(s.offers) == 0:
             return _empty_plan("no requirements or no offers: nothing to allocate")
-        self.report(ProgressEvent("build", 0.0, message="building the model"))
-        lp = model.build(s)
-        self.build_seconds = lp.build_seconds
-        self.lp = lp
-        if lp.col_blocks["Assign"].size == 0:
+        self.report(ProgressEvent("build", 0.0, message="building the models"))
+        # the scenario with hubs relaxed, cut by capability: the bound and the lines;
+        # the whole scenario's model: plans through the real hubs
+        self.relaxed = relax_hubs(s)
+        self.rlp = model.build(self.relaxed)
+        self.lp = model.build(s)
+        self.build_seconds = self.rlp.build_seconds + self.lp.build_seconds
+        if self.rlp.col_blocks["Assign"].size == 0:
             return _empty_plan(NOTHING_FLOWS)
-        self.full = lp.row_upper.copy()
-        self.hub_rows = np.flatnonzero(lp.row_capability == COUPLING)
+        self.full = self.lp.row_upper.copy()
+        self.hub_rows = np.flatnonzero(self.lp.row_capability == COUPLING)
         self._seed()
-        self.blocks = capability_blocks(lp, s.capability_codes)
+        self.blocks = capability_blocks(self.rlp, s.capability_codes)
         self.parts = self._bound_blocks()
-        self._decide_families()
-        x = self._combine()
-        if x is not None:
-            self._improve(x)
+        self.lines = self._best_lines(None)
+        if self._decide_families():
+            self.lines = self._best_lines(self.lines)
+        lines_value = self._schedule_lines()
+        if self.candidates.best_value() < lines_value - 1e-9 * max(1.0, abs(lines_value)):
+            # the hubs cost value: solve through them
+            self._improve()
         return self._answer()
 
-    def _decode(self, x: FloatArray, seconds: float | None = None) -> Plan:
+    def _decode(
+        self, lp: LinearProgram, x: FloatArray, seconds: float | None = None, **options: bool
+    ) -> Plan:
         """`plan_of_columns`, timed: the longest decoding so far is kept back before the last phase."""
         started = time.perf_counter()
         limit = self.budget.share(DECODE_SHARE) if seconds is None else seconds
-        plan = plan_of_columns(self.s, self.lp, x, time_limit=max(limit, 0.05))
+        scenario = self.s if lp is self.lp else self.relaxed
+        plan = plan_of_columns(scenario, lp, x, time_limit=max(limit, 0.05))
         self.decode_seconds = max(self.decode_seconds, time.perf_counter() - started)
         return plan
 
@@ -205,10 +215,8 @@ class _Search:
 
     def bound(self) -> float:
         """The least of the true bounds found so far."""
-        blocks = (
-            sum(b.bound for b in getattr(self, "blocks", [])) if getattr(self, "blocks", None) else np.inf
-        )
-        return float(min(blocks, self.whole_bound, self.lagrangian_bound, _supply_bound(self.s)))
+        blocks = float(sum(b.bound for b in self.blocks)) if self.blocks else np.inf
+        return float(min(blocks, self.whole_bound, self.lagrangian_bound, self.supply_bound))
 
     # ----- phase 0: plans to start from -----
 
@@ -218,15 +226,23 @@ class _Search:
             self.candidates.add(_rescheduled(s, self.warm_start), "previous plan, rescheduled")
         self.candidates.add(_nonempty(plan_greedy(s)), "greedy baseline")
 
-    # ----- phase 1: a bound per block, hubs at full capacity -----
+    # ----- phase 1: a bound per capability, hubs relaxed -----
+
+    def _relaxed_start(self) -> FloatArray | None:
+        """The best plan so far as columns of the relaxed model (every hub renamed to its one hub)."""
+        best = self.candidates.best()
+        if best is None:
+            return None
+        relaxed = dataclasses.replace(best, alloc_hub=np.zeros(best.n_lines, np.int64))
+        return columns_of_plan(self.relaxed, self.rlp, relaxed)
 
     def _bound_blocks(self) -> list[_PartRecord]:
-        s, lp = self.s, self.lp
+        rlp = self.rlp
         previous = _previous_parts(self.warm_start)
-        start = self._start_vector()
+        start = self._relaxed_start()
         records: list[_PartRecord] = []
         for n, block in enumerate(self.blocks):
-            print_ = fingerprint(part_of(s, block.capability).scenario)
+            print_ = fingerprint(part_of(self.relaxed, block.capability).scenario)
             kept = previous.get(block.code)
             if kept is not None and kept[0] == print_ and np.isfinite(kept[1]):
                 # the capability's data are those the previous bound was proven for
@@ -234,7 +250,7 @@ class _Search:
                 block.x = start[block.cols] if start is not None else np.zeros(block.size)
                 records.append(_PartRecord(block.code, print_, block.bound, "kept"))
                 continue
-            program = block_program(lp, [block], self.full)
+            program = block_program(rlp, [block], rlp.row_upper)
             block.solver = program.solver(relax_integrality=True)
             sol = block.solver.run(time_limit=self.budget.left())
             block.lp_error = lp_error(sol)
@@ -242,7 +258,7 @@ class _Search:
                 block.bound, block.bound_source = sol.bound, "LP"
             else:
                 # stopped before it had duals (the time limit): the bound needs no solver
-                block.bound = _supply_bound(part_of(s, block.capability).scenario)
+                block.bound = _supply_bound(part_of(self.relaxed, block.capability).scenario)
                 block.bound_source = "supply (LP stopped before it had duals)"
                 self.timed_out = True
             block.x = sol.x if sol.x is not None else np.zeros(block.size)
@@ -250,18 +266,16 @@ class _Search:
             self._progress(
                 "solve", 0.5 * (n + 1) / len(self.blocks), f"capability {block.code}: {block.bound_source}"
             )
-        self.notes.append(f"{len(self.blocks)} capabilities bounded")
+        self.notes.append(f"{len(self.blocks)} capabilities bounded with hubs relaxed")
         return records
 
-    def _start_vector(self) -> FloatArray | None:
-        best = self.candidates.best()
-        return columns_of_plan(self.s, self.lp, best) if best is not None else None
+    # ----- phase 2: families decided by branch and bound, per capability -----
 
-    # ----- phase 2: families decided by branch and bound, per block -----
-
-    def _decide_families(self) -> None:
-        lp = self.lp
-        intro = lp.columns("Introduce")
+    def _decide_families(self) -> bool:
+        """Branch and bound on the capabilities whose LP left families undecided, from the best
+        lines so far; True when any ran."""
+        rlp = self.rlp
+        intro = rlp.columns("Introduce")
         todo = []
         for block in self.blocks:
             if block.bound_source == "kept" or block.x is None:
@@ -269,13 +283,13 @@ class _Search:
             mine = np.isin(intro, block.cols)
             if not mine.any():
                 continue
-            values = _values_at(lp, block, intro[mine])
+            values = _values_at(block, intro[mine])
             if np.all(np.abs(values - np.round(values)) < 1e-6) and block.bound_source == "LP":
                 continue  # the LP already decided every family
             todo.append(block)
         if not todo:
-            return
-        start = self._start_vector()
+            return False
+        start = columns_of_plan(self.relaxed, rlp, self.lines)
         seconds = self.budget.share(MIP_SHARE)
         sizes = np.array([b.size for b in todo], dtype=float)
         deadline = time.perf_counter() + seconds
@@ -284,7 +298,7 @@ class _Search:
             if share < 0.05 or self.budget.exhausted():
                 self.timed_out = True
                 break
-            program = block_program(lp, [block], self.full)
+            program = block_program(rlp, [block], rlp.row_upper)
             solver = program.solver(relax_integrality=False)
             begin = start[block.cols] if start is not None else None
             sol = solver.run(time_limit=share, gap=self.gap / 2, start=begin)
@@ -301,98 +315,78 @@ class _Search:
             self._progress(
                 "solve", 0.5 + 0.2 * (n + 1) / len(todo), f"capability {block.code}: families decided"
             )
+        return True
 
-    # ----- phase 3: the blocks' solutions through the hubs together -----
+    # ----- phase 3: the capabilities' lines through the real hubs -----
 
-    def _combine(self) -> FloatArray | None:
-        lp, s = self.lp, self.s
-        x = np.zeros(lp.n_cols)
+    def _best_lines(self, earlier: Plan | None) -> Plan:
+        """The blocks' solutions as lines (hubs relaxed), per capability the better of them and
+        ``earlier`` lines (by default the best plan so far, its hubs renamed): a capability the
+        solver did not finish keeps what it had."""
+        x = np.zeros(self.rlp.n_cols)
         for block in self.blocks:
             if block.x is not None:
                 x[block.cols] = block.x
-        use = hub_use(lp, x, self.hub_rows)
-        over = use > self.full[self.hub_rows] * (1 + FULL) + 1e-9
-        # the blocks' lines scheduled through the hubs: always valid, a plan to fall back on
-        unconstrained = self._decode(x)
-        lines = (unconstrained.alloc_offer, unconstrained.alloc_requirement, unconstrained.alloc_quantity)
+        solved = self._decode(self.rlp, x)
+        if earlier is None:
+            best = self.candidates.best()
+            earlier = dataclasses.replace(best, alloc_hub=np.zeros(best.n_lines, np.int64)) if best else None
+        if earlier is None:
+            return solved
+        better = _by_capability(self.relaxed, earlier) > _by_capability(self.relaxed, solved) + 1e-12
+        return _merge_by_capability(self.relaxed, solved, earlier, better)
+
+    def _schedule_lines(self) -> float:
+        """The capabilities' lines (hubs relaxed) given real hubs and weeks by the scheduler,
+        then re-assigned at their true values; returns what the lines are worth with hubs relaxed."""
+        s = self.s
+        lines = (self.lines.alloc_offer, self.lines.alloc_requirement, self.lines.alloc_quantity)
         scheduled = schedule_through_hubs(s, *lines)
-        self.candidates.add(scheduled, "blocks' lines scheduled through the hubs")
+        self.candidates.add(scheduled, "capabilities' lines scheduled through the hubs")
         # the scheduled arrivals re-assigned to the requirements at their true values
+        # (it gets what is left: without it the scheduled plan keeps arrivals on needs due later)
         self.candidates.add(
-            reassigned(s, lp, scheduled, time_limit=self.budget.share(DECODE_SHARE)),
-            "blocks' lines scheduled through the hubs, re-assigned",
+            reassigned(s, self.lp, scheduled, time_limit=max(self.budget.left(), 0.1)),
+            "capabilities' lines scheduled through the hubs, re-assigned",
         )
-        if not over.any():
-            self.candidates.add(unconstrained, "blocks' solutions together")
-            self.notes.append("the blocks' solutions fit the hubs together")
-            return x
-        self.notes.append(f"{int(over.sum())} hub-weeks over capacity when the blocks are solved alone")
-        x = self._sequential(x)
-        self._progress("repair", 0.8, "blocks solved through the hubs one after another")
-        return x
+        self._progress("repair", 0.8, "lines scheduled through the hubs")
+        return objective_of(self.relaxed, self.lines)
 
-    def _sequential(self, x: FloatArray) -> FloatArray:
-        """Each block solved again with the capacity the earlier ones left, the most valuable
-        tonnage first; the blocks that fit in what is left keep their solutions."""
-        lp = self.lp
-        left = self.full.copy()
-        order = sorted(self.blocks, key=lambda b: -_value_per_tonne(lp, b, x))
-        out = np.zeros(lp.n_cols)
-        deadline = time.perf_counter() + self.budget.share(SEQUENTIAL_SHARE)
-        sizes = np.array([b.size for b in order], dtype=float)
-        for n, block in enumerate(order):
-            mine = embed(lp, block.cols, x[block.cols])
-            use = hub_use(lp, mine, block.hub_rows)
-            if np.all(use <= left[block.hub_rows] * (1 + FULL) + 1e-9):
-                chosen = mine[block.cols]
-            else:
-                share = max(deadline - time.perf_counter(), 0.0) * sizes[n] / max(sizes[n:].sum(), 1.0)
-                chosen = self._within(block, left, share)
-            out[block.cols] = chosen
-            left[block.hub_rows] -= hub_use(lp, embed(lp, block.cols, chosen), block.hub_rows)
-            left[block.hub_rows] = np.maximum(left[block.hub_rows], 0.0)
-        plan = self._decode(out)
-        self.candidates.add(plan, "blocks solved through the hubs in turn")
-        return out
+    # ----- phase 4: improvement through the real hubs -----
 
-    def _within(self, block: CapabilityBlock, left: FloatArray, seconds: float) -> FloatArray:
-        """The block's best solution within the hub capacity ``left`` (zero when none is found)."""
+    def _improve(self) -> None:
+        if self.lp.n_cols <= WHOLE_MODEL_COLUMNS:
+            if self.budget.left() > 0.2:
+                self._whole_model()
+            return
+        real = capability_blocks(self.lp, self.s.capability_codes)
+        self._one_block_at_a_time(real)
+        if self.budget.left() > 0.5:
+            self._hub_prices(real)
+
+    def _within(self, block: CapabilityBlock, left: FloatArray, seconds: float) -> FloatArray | None:
+        """The block's best LP solution within the hub capacity ``left``, None when none in time."""
         program = block_program(self.lp, [block], left)
         # the LP: fast and always answers; decoding rounds it and decides its families
-        solver = program.solver(relax_integrality=True)
-        sol = solver.run(time_limit=max(seconds, 0.05))
+        sol = program.solver(relax_integrality=True).run(time_limit=max(seconds, 0.05))
         if sol.x is None:
             self.timed_out = True
-            return np.zeros(block.size)
         return sol.x
 
-    # ----- phase 4: improvement -----
-
-    def _improve(self, x: FloatArray) -> None:
-        if not self._conflicts(x):
-            return
-        if self.lp.n_cols <= WHOLE_MODEL_COLUMNS and self.budget.left() > 0.2:
-            self._whole_model()
-            return
-        self._one_block_at_a_time()
-        if self.budget.left() > 0.5:
-            self._hub_prices(x)
-
-    def _one_block_at_a_time(self) -> None:
-        """From the best plan, each block solved again with the hub capacity all the others
-        leave it: the block may re-route its own tonnage and use what the others leave, and
-        its current lines stay possible, so the plan can only improve (passes while time is left)."""
+    def _one_block_at_a_time(self, real: list[CapabilityBlock]) -> None:
+        """From the best plan, each capability solved again with the hub capacity all the others
+        leave it: it may re-route its own tonnage and use what the others leave, and its current
+        lines stay possible, so the plan can only improve (passes while time is left)."""
         lp, s = self.lp, self.s
-        deadline = time.perf_counter() + self.budget.share(SEQUENTIAL_SHARE)
-        for sweep in range(2):
+        for sweep in range(3):
             best = self.candidates.best()
             x = columns_of_plan(s, lp, best) if best is not None else None
             if x is None:
                 return
             improved = False
-            for block in sorted(self.blocks, key=lambda b: -b.size):
-                seconds = deadline - time.perf_counter()
-                if seconds < 0.1:
+            for block in sorted(real, key=lambda b: -b.size):
+                if self.budget.left() - 1.5 * self.decode_seconds < 0.1:
+                    self.timed_out = True
                     return
                 others = x.copy()
                 others[block.cols] = 0.0
@@ -400,22 +394,21 @@ class _Search:
                 left[self.hub_rows] = np.maximum(
                     self.full[self.hub_rows] - hub_use(lp, others, self.hub_rows), 0.0
                 )
-                chosen = self._within(block, left, min(seconds, self.budget.share(0.2)))
-                trial = others
-                trial[block.cols] = chosen
-                plan = self._decode(trial)
-                if self.candidates.add(plan, f"blocks re-solved in turn (pass {sweep + 1})"):
+                chosen = self._within(block, left, self.budget.share(0.2))
+                if chosen is None:
+                    continue
+                others[block.cols] = chosen
+                plan = self._decode(lp, others)
+                if self.candidates.add(
+                    plan, f"capabilities re-solved through the hubs in turn (pass {sweep + 1})"
+                ):
                     improved = True
                     x = columns_of_plan(s, lp, plan)
                     if x is None:
                         return
-            self._progress("repair", 0.9, f"pass {sweep + 1} of re-solving each block through the hubs")
+            self._progress("repair", 0.9, f"pass {sweep + 1}: each capability re-solved through the hubs")
             if not improved:
                 return
-
-    def _conflicts(self, x: FloatArray) -> bool:
-        use = hub_use(self.lp, x, self.hub_rows)
-        return bool(np.any(use >= self.full[self.hub_rows] * (1 - FULL) - 1e-9))
 
     def _whole_model(self) -> None:
         """Branch and bound on the whole model from the best plan; its dual bound counts too."""
@@ -432,15 +425,15 @@ class _Search:
             margin = 2 * sum(b.lp_error for b in self.blocks) + 1e-9 * max(1.0, abs(sol.bound))
             self.whole_bound = sol.bound + margin
         if sol.x is not None:
-            self.candidates.add(self._decode(sol.x, self.budget.left()), "whole model")
+            self.candidates.add(self._decode(lp, sol.x, self.budget.left()), "whole model")
         self.notes.append(f"whole model {lp.n_cols} columns: {sol.message}")
         if sol.status == "time_limit":
             self.timed_out = True
 
-    def _hub_prices(self, x: FloatArray) -> None:
-        """Lagrangian prices on the hub-weeks: each round solves every block's LP with its
-        tonnage priced, which bounds the objective for any prices; subgradient steps move the
-        prices towards the tightest bound while time is left."""
+    def _hub_prices(self, real: list[CapabilityBlock]) -> None:
+        """Lagrangian prices on the hub-weeks: each round solves every capability's LP through
+        the real hubs with its tonnage priced, which bounds the objective for any prices;
+        subgradient steps move the prices towards the tightest bound while time is left."""
         lp = self.lp
         hub = self.hub_rows
         capacity = self.full[hub]
@@ -448,46 +441,36 @@ class _Search:
         position = np.full(lp.n_rows, -1, dtype=np.int64)
         position[hub] = np.arange(hub.shape[0])
         rounds = 0
-        while self.budget.left() > 0.5 and all(b.solver is not None for b in self.blocks):
+        while self.budget.left() > 0.5:
             use = np.zeros(hub.shape[0])
             total = float(prices @ capacity)
-            finished = True
-            for block in self.blocks:
-                assert block.solver is not None
+            for block in real:
                 sol = self._priced(block, prices[position[block.hub_rows]])
                 if sol.bound is None or sol.x is None:
-                    finished = False
-                    break
+                    self.timed_out = True
+                    return
                 total += sol.bound
                 use[position[block.hub_rows]] += hub_use(lp, embed(lp, block.cols, sol.x), block.hub_rows)
-            if not finished:
-                self.timed_out = True
-                break
             rounds += 1
             self.lagrangian_bound = min(self.lagrangian_bound, total)
+            self.notes.append(f"hub prices: round {rounds}, bound {total:.6g}")
             slack = use - capacity
             norm = float(slack @ slack)
             if norm <= 1e-12:
-                break
+                return
             step = STEP_SHARE * max(total - self.candidates.best_value(), 1e-9) / norm
             prices = np.maximum(prices + step * slack, 0.0)
             self._progress("bound", None, f"hub prices, round {rounds}")
-        # the blocks' solvers go back to unpriced costs for whatever comes next
-        for block in self.blocks:
-            if block.solver is not None:
-                block.solver.change_costs(np.arange(block.size), lp.col_cost[block.cols])
-        if rounds:
-            self.notes.append(f"{rounds} rounds of hub prices")
 
     def _priced(self, block: CapabilityBlock, prices: FloatArray) -> Solution:
-        """The block's LP with hub tonnage priced: its bound plus the prices times capacity
-        (added by the caller) bounds the whole."""
+        """A capability's LP through the real hubs (each at full capacity: it must respect
+        them alone) with its tonnage priced; its bound plus the prices times the capacities
+        (the caller adds those) bounds the whole."""
         lp = self.lp
-        assert block.solver is not None
+        if block.solver is None:
+            block.solver = block_program(lp, [block], self.full).solver(relax_integrality=True)
         rows = lp.matrix[block.hub_rows][:, block.cols]
-        cost = lp.col_cost[block.cols] - rows.T @ prices
-        block.solver.change_costs(np.arange(block.size), cost)
-        # the hub rows stay at full capacity: each block alone must respect them
+        block.solver.change_costs(np.arange(block.size), lp.col_cost[block.cols] - rows.T @ prices)
         return block.solver.run(time_limit=self.budget.left())
 
     # ----- the answer -----
@@ -549,19 +532,46 @@ def _gap(objective: float, bound: float) -> float:
     return (bound - objective) / max(1.0, abs(bound))
 
 
-def _values_at(lp: LinearProgram, block: CapabilityBlock, columns: IntArray) -> FloatArray:
+def _values_at(block: CapabilityBlock, columns: IntArray) -> FloatArray:
     """The block's current solution at whole-model ``columns`` (all of them the block's)."""
     assert block.x is not None
     where = np.searchsorted(block.cols, columns)
     return np.asarray(block.x[where], dtype=np.float64)
 
 
-def _value_per_tonne(lp: LinearProgram, block: CapabilityBlock, x: FloatArray) -> float:
-    """The value a block's solution counts per tonne it brings through the hubs."""
-    mine = embed(lp, block.cols, x[block.cols])
-    tonnes = float(hub_use(lp, mine, block.hub_rows).sum())
-    value = float(lp.col_cost[block.cols] @ x[block.cols])
-    return value / tonnes if tonnes > 1e-9 else np.inf
+def _by_capability(s: Scenario, plan: Plan) -> FloatArray:
+    """Per capability: the objective of the plan's lines of that capability (its families' costs off)."""
+    out = np.zeros(len(s.capability_codes))
+    if plan.n_lines:
+        unit_weight, tau, _ = line_values(s, plan)
+        np.add.at(
+            out, s.requirements.capability[plan.alloc_requirement], unit_weight * tau * plan.alloc_quantity
+        )
+        received = np.zeros(len(s.families))
+        np.add.at(received, s.items.family[s.offers.item[plan.alloc_offer]], plan.alloc_quantity)
+        new = (received > 0) & ~s.families.in_service
+        np.subtract.at(out, s.families.capability[new], s.families.cost[new])
+    return out
+
+
+def _merge_by_capability(s: Scenario, first: Plan, second: Plan, take_second: BoolArray) -> Plan:
+    """The lines of ``first``, except in the capabilities where ``take_second`` holds."""
+    cap_first = s.requirements.capability[first.alloc_requirement]
+    cap_second = s.requirements.capability[second.alloc_requirement]
+    keep_first = ~take_second[cap_first]
+    keep_second = take_second[cap_second]
+    return Plan(
+        method=first.method,
+        status="feasible",
+        alloc_offer=np.concatenate([first.alloc_offer[keep_first], second.alloc_offer[keep_second]]),
+        alloc_requirement=np.concatenate(
+            [first.alloc_requirement[keep_first], second.alloc_requirement[keep_second]]
+        ),
+        alloc_hub=np.concatenate([first.alloc_hub[keep_first], second.alloc_hub[keep_second]]),
+        alloc_quantity=np.concatenate([first.alloc_quantity[keep_first], second.alloc_quantity[keep_second]]),
+        alloc_week=np.concatenate([first.alloc_week[keep_first], second.alloc_week[keep_second]]),
+        seats_used=None,
+    )
 
 
 def _previous_parts(plan: Plan | None) -> dict[str, tuple[str, float]]:

@@ -190,9 +190,20 @@ class ScenarioBuilder:
 
 
 def random_scenario(
-    seed: int, *, requirements: int = 12, offers: int = 30, horizon: int = 12, hubs: int = 2
+    seed: int,
+    *,
+    requirements: int = 12,
+    offers: int = 30,
+    horizon: int = 12,
+    hubs: int = 2,
+    mixed: bool = False,
+    hub_scale: float = 1.0,
 ) -> Scenario:
-    """A small random scenario with every rule in play (for property tests and development)."""
+    """A small random scenario with every rule in play (for property tests and development).
+
+    ``mixed`` gives the crewed families MIR and CAE a second item type counted in tonnes
+    (spares: rule 7 counts their units too); ``hub_scale`` multiplies hub capacities (below 1:
+    hubs bind)."""
     rng = np.random.default_rng(seed)
     b = ScenarioBuilder(horizon=horizon)
     caps = ["AIR", "ART", "AMMO"]
@@ -207,6 +218,10 @@ def random_scenario(
     b.item("s152", "A152", each=False, mass=0.05)
     fams = {"AIR": ["F16", "MIR"], "ART": ["M777", "CAE"], "AMMO": ["A155", "A152"]}
     items = {"AIR": ["f16", "mir"], "ART": ["m777", "cae"], "AMMO": ["s155", "s152"]}
+    if mixed:
+        b.item("mir-sp", "MIR", each=False, mass=0.5).item("cae-sp", "CAE", each=False, mass=0.5)
+        items["AIR"].append("mir-sp")
+        items["ART"].append("cae-sp")
     for i in range(requirements):
         c = caps[int(rng.integers(3))]
         q = float(rng.integers(1, 6)) if c != "AMMO" else float(rng.integers(100, 2000))
@@ -220,7 +235,7 @@ def random_scenario(
             accepts=accepts,
         )
     for h in range(hubs):
-        b.hub(f"H{h}", float(rng.uniform(20, 80)))
+        b.hub(f"H{h}", float(rng.uniform(20, 80)) * hub_scale)
     donors = b.nations[1:]
     for d in donors:
         for h in range(hubs):
@@ -228,8 +243,10 @@ def random_scenario(
                 b.route(d, f"H{h}", int(rng.integers(0, 30)))
     for i in range(offers):
         c = caps[int(rng.integers(3))]
-        item = items[c][int(rng.integers(2))]
+        item = items[c][int(rng.integers(len(items[c])))]
         q = float(rng.integers(1, 5)) if c != "AMMO" else float(rng.integers(50, 1500))
+        if item.endswith("-sp"):
+            q = round(float(rng.uniform(0.5, 4.0)), 1)  # spares: a real quantity
         earmark = None
         if rng.random() < 0.1 and requirements:
             same = [r[0] for r in b.requirements if r[1] == c]

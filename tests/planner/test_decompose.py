@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from nsatu.planner import model
+from nsatu.planner.blocks import block_program, capability_blocks
 from nsatu.planner.check import check_plan
-from nsatu.planner.decompose import fingerprint, part_of, plan_in_part, relax_hubs, split_by_capability
+from nsatu.planner.decode import reassigned
+from nsatu.planner.decompose import fingerprint, part_of, relax_hubs
 from nsatu.planner.metrics import objective_of
-from nsatu.planner.optimal import plan_optimal, reassigned
+from nsatu.planner.optimal import plan_optimal
 from nsatu.planner.scenario import Scenario
 from nsatu.planner.schedule import crew_frontier, schedule_through_hubs
 from tests.planner.builders_optimal import ScenarioBuilder, random_scenario
@@ -71,7 +73,8 @@ def test_a_part_holds_exactly_its_capability() -> None:
     # an offer earmarked for a requirement of another capability can serve nothing
     assert ammo.scenario.offers.withdrawn.tolist() == [False, True]
     assert ammo.scenario.offers.earmark.tolist() == [-1, -1]
-    assert [p.code for p in split_by_capability(s)] == ["AIR", "AMMO"]
+    lp = model.build(s)
+    assert [b.code for b in capability_blocks(lp, s.capability_codes)] == ["AIR", "AMMO"]
 
 
 def test_relaxed_hubs_keep_each_offers_earliest_arrival() -> None:
@@ -84,9 +87,19 @@ def test_relaxed_hubs_keep_each_offers_earliest_arrival() -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_parts_with_hubs_relaxed_bound_the_whole_scenario(s: Scenario) -> None:
-    """The sum of the parts' optima is an upper bound of the direct model's optimum."""
+    """The sum of the capability blocks' optima, hubs relaxed, bounds the direct model's optimum."""
     whole = optimum(model.build_direct(s))
-    parts = sum(optimum(model.build(p.scenario, late="relax")) for p in split_by_capability(relax_hubs(s)))
+    relaxed = relax_hubs(s)
+    lp = model.build(relaxed, late="relax")
+    parts = 0.0
+    for block in capability_blocks(lp, relaxed.capability_codes):
+        sol = (
+            block_program(lp, [block], lp.row_upper)
+            .solver(relax_integrality=False)
+            .run(time_limit=30, gap=1e-9)
+        )
+        assert sol.status == "optimal" and sol.bound is not None
+        parts += sol.bound
     assert parts >= whole - 1e-6 * max(1.0, abs(whole))
 
 
@@ -131,8 +144,8 @@ def test_fingerprint_follows_the_data() -> None:
     assert fingerprint(s) == fingerprint(two_capabilities().build())
     changed = dataclasses.replace(s, offers=dataclasses.replace(s.offers, quantity=s.offers.quantity.copy()))
     changed.offers.quantity[1] = 40.0
-    before = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(s))]
-    after = [fingerprint(p.scenario) for p in split_by_capability(relax_hubs(changed))]
+    before = [fingerprint(part_of(relax_hubs(s), c).scenario) for c in range(len(s.capability_codes))]
+    after = [fingerprint(part_of(relax_hubs(changed), c).scenario) for c in range(len(s.capability_codes))]
     assert before[0] == after[0]  # AIR did not change
     assert before[1] != after[1]
 
@@ -151,15 +164,6 @@ def test_a_warm_re_plan_keeps_the_capabilities_that_did_not_change() -> None:
     assert again.bound is not None and cold.bound is not None
     assert objective_of(changed, again) == pytest.approx(objective_of(changed, cold), rel=1e-5)
     assert again.bound == pytest.approx(cold.bound, rel=1e-5)
-
-
-def test_plan_in_part_keeps_only_the_parts_lines() -> None:
-    s = two_capabilities().build()
-    plan = plan_optimal(s, time_limit=10)
-    ammo = part_of(s, s.capability_codes.index("AMMO"))
-    inside = plan_in_part(ammo, plan)
-    assert inside.n_lines == int((plan.alloc_offer == 1).sum()) > 0
-    assert set(inside.alloc_offer.tolist()) == {0} and set(inside.alloc_hub.tolist()) == {0}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

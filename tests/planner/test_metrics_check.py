@@ -11,8 +11,9 @@ import pytest
 
 from nsatu.planner.check import Violation, check_plan, check_plan_files
 from nsatu.planner.io import ScenarioError, write_scenario
+from nsatu.planner.io.plans import read_plan, write_plan
 from nsatu.planner.metrics import compute_metrics, objective_of
-from nsatu.planner.plan import Plan, read_plan, write_plan
+from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import Scenario
 from tests.planner.builders_optimal import ScenarioBuilder
 from tests.planner.strategies import make_scenario

@@ -45,6 +45,30 @@ def test_synth_is_deterministic_and_valid(tmp_path: Path) -> None:
     assert generate("small", 6).offers.quantity.tolist() != generate("small", 5).offers.quantity.tolist()
 
 
+@pytest.mark.parametrize("scale", ["small", "medium"])
+def test_the_tight_profile_draws_other_scenarios(scale: str, tmp_path: Path) -> None:
+    """Same scale, other distributions: hubs below the tonnage offered, scarce crews, crewed
+    families mixing `each` with kg, a few donors giving most, long routes; valid and reproducible."""
+    standard, tight = generate(scale, 1), generate(scale, 1, "tight")
+    assert (len(tight.requirements), len(tight.offers)) == (len(standard.requirements), len(standard.offers))
+    offered_t = float((tight.offers.quantity * tight.items.mass_t[tight.offers.item]).sum())
+    weekly = tight.hubs.capacity_t.sum()
+    assert weekly * tight.horizon_weeks < 0.7 * offered_t
+    crewed = tight.families.crew_per_unit > 0
+    kg = np.array([u == "kg" for u in tight.items.unit])
+    assert (crewed[tight.items.family[kg]]).all() and kg.any()
+    assert tight.routes.lead_days.mean() > standard.routes.lead_days.mean() + 10
+    donor_share = np.bincount(tight.offers.donor, minlength=len(tight.nations)) / len(tight.offers)
+    assert donor_share.max() > 0.4
+    write_scenario(tight, tmp_path / "a")
+    write_scenario(generate(scale, 1, "tight"), tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+    read_scenario(tmp_path / "a")
+    with pytest.raises(ValueError, match="unknown profile"):
+        generate(scale, 1, "loose")
+
+
 def test_xl_scale_size() -> None:
     s = generate("xl", 1)
     assert (len(s.requirements.ids), len(s.offers.ids)) == (5000, 30000)
@@ -121,6 +145,15 @@ def test_cli_synth_plan_check(cli: typer.Typer, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["plan", "check", str(tmp_path / "s"), str(tmp_path / "p")])
     assert result.exit_code == 1
     assert "rule 1" in result.output and "metrics.json" in result.output
+
+    result = runner.invoke(cli, ["synth", "--profile", "tight", "--seed", "2", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert (
+        read_scenario(tmp_path / "t").offers.quantity.tolist()
+        == generate("small", 2, "tight").offers.quantity.tolist()
+    )
+    result = runner.invoke(cli, ["synth", "--profile", "loose", str(tmp_path / "u")])
+    assert result.exit_code == 2 and "unknown profile" in result.output
 
 
 def test_cli_scenario_errors_exit_2_without_traceback(cli: typer.Typer, tmp_path: Path) -> None:

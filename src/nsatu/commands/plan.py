@@ -97,8 +97,8 @@ def register(app: typer.Typer) -> None:
         gap: float = typer.Option(1e-3, "--gap", help="relative gap at which the optimiser stops"),
     ) -> None:
         """Plan SCENARIO with one method and write the plan folder."""
+        from nsatu.planner.io.plans import write_plan
         from nsatu.planner.methods import METHODS, run_method
-        from nsatu.planner.plan import write_plan
 
         console, err = _consoles()
         if method not in METHODS:
@@ -208,17 +208,26 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Argument(..., help="the folder (or .xlsx file with --xlsx) to write"),
         scale: str = typer.Option("small", "--scale", help="small, medium, udcg or xl"),
         seed: int = typer.Option(1, "--seed", help="random seed; the same seed gives the same scenario"),
+        profile: str = typer.Option(
+            "standard",
+            "--profile",
+            help="standard, or tight: hubs binding in most weeks, scarce crews, mixed-unit crewed "
+            "families, skewed donors, long lead times",
+        ),
         xlsx: bool = typer.Option(False, "--xlsx", help="write one workbook instead of a folder"),
     ) -> None:
         """Write a synthetic scenario of realistic shape (FORMAT.md)."""
         from nsatu.planner.io import write_scenario
-        from nsatu.planner.synth import SCALES, generate
+        from nsatu.planner.synth import PROFILES, SCALES, generate
 
         console, err = _consoles()
         if scale not in SCALES:
             err.print(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}", markup=False)
             raise typer.Exit(2)
-        s = generate(scale, seed)
+        if profile not in PROFILES:
+            err.print(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}", markup=False)
+            raise typer.Exit(2)
+        s = generate(scale, seed, profile)
         write_scenario(s, out, xlsx=xlsx)
         console.print(
             f"wrote {out}: {len(s.requirements.ids)} requirements, {len(s.offers.ids)} offers, "

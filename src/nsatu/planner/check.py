@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nsatu.planner.io import ScenarioError, read_scenario
-from nsatu.planner.plan import Plan, read_plan
+from nsatu.planner.io.plans import read_plan
+from nsatu.planner.plan import Plan
 from nsatu.planner.scenario import Scenario
 
 # FORMAT.md tolerances

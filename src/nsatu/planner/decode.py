@@ -342,7 +342,15 @@ def _reassign(
         keep = s.families.in_service[fam] | np.isin(fam, kept)
         col_node, col_group, value = col_node[keep], col_group[keep], value[keep]
     each = pools.is_each[node_pool[col_node]]
-    y = _transport(col_node, col_group, value, node_supply, groups.quantity, n_nodes, time_limit)
+    # whole units that share a group with real ones need integrality of their own
+    n_groups = groups.quantity.shape[0]
+    shared = (
+        model.mixed_groups(groups, pools, pair_pool, pair_group)
+        if pair_pool.size
+        else np.zeros(n_groups, bool)
+    )
+    integer = each & shared[col_group]
+    y = _transport(col_node, col_group, value, node_supply, groups.quantity, n_nodes, time_limit, integer)
     if y is None:
         return col_node[:0], col_group[:0], np.zeros(0)
     # a basic solution of a transportation LP with whole supplies and demands is whole
@@ -368,8 +376,10 @@ def _transport(
     group_quantity: FloatArray,
     n_nodes: int,
     time_limit: float,
+    integer: BoolArray | None = None,
 ) -> FloatArray | None:
-    """Arrived units (per node) to requirement groups at most value: a transportation LP."""
+    """Arrived units (per node) to requirement groups at most value: a transportation LP (a MIP
+    where ``integer`` columns of whole units share groups with real ones)."""
     n_groups = group_quantity.shape[0]
     n_cols = col_node.shape[0]
     rows, cols, vals = _transport_rows(col_node, col_group, n_nodes, n_groups)
@@ -378,13 +388,14 @@ def _transport(
         value,
         np.zeros(n_cols),
         group_quantity[col_group],
-        np.zeros(n_cols, bool),
+        np.zeros(n_cols, bool) if integer is None else integer,
         matrix,
         np.full(n_nodes + n_groups, -np.inf),
         np.concatenate([node_supply, group_quantity]),
         time_limit=time_limit,
+        gap=1e-9,
     )
-    return sol.x if sol.x is not None and sol.status in ("optimal", "feasible") else None
+    return sol.x if sol.x is not None and sol.status in ("optimal", "feasible", "time_limit") else None
 
 
 def _families_worth_it(

@@ -13,7 +13,10 @@ Two exact facts make the split work (docs/planning.md, "Decomposition"):
 
 So the relaxed scenario falls apart into one small scenario per capability;
 the sum of their optima (or of any upper bounds of them) bounds the objective
-of every plan of the original scenario. `nsatu.planner.schedule` then gives the
+of every plan of the original scenario. The optimiser solves them as the blocks
+of one model of the relaxed scenario (`nsatu.planner.blocks`); `part_of` gives a
+capability's share as a scenario of its own, whose `fingerprint` tells whether
+its data changed since an earlier plan. `nsatu.planner.schedule` gives the
 relaxed plan's lines real hubs and weeks.
 """
 
@@ -25,8 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nsatu.planner.plan import Plan
-from nsatu.planner.scenario import FloatArray, IntArray, Scenario
+from nsatu.planner.scenario import IntArray, Scenario
 
 RELAXED_HUB = "ANY"
 
@@ -125,53 +127,6 @@ def part_of(s: Scenario, capability: int) -> Part:
         extensions={},
     )
     return Part(capability, sub, families, items, requirements, offers, courses)
-
-
-def split_by_capability(s: Scenario) -> list[Part]:
-    """One part per capability that has both requirements and offers."""
-    parts = []
-    for capability in range(len(s.capability_codes)):
-        part = part_of(s, capability)
-        if part.requirements.size and part.offers.size:
-            parts.append(part)
-    return parts
-
-
-def _find(sorted_positions: IntArray, values: IntArray) -> IntArray:
-    """Position of each value in a sorted array of distinct positions, -1 when absent."""
-    at = np.searchsorted(sorted_positions, values)
-    clipped = np.minimum(at, max(sorted_positions.shape[0] - 1, 0))
-    found = (at < sorted_positions.shape[0]) & (sorted_positions[clipped] == values)
-    return np.where(found, at, -1).astype(np.int64)
-
-
-def plan_in_part(part: Part, plan: Plan) -> Plan:
-    """The lines of a plan of the parent scenario that fall in this part, in the
-    part's positions, every hub renamed to the part's only hub."""
-    offer = _find(part.offers, plan.alloc_offer)
-    requirement = _find(part.requirements, plan.alloc_requirement)
-    inside = (offer >= 0) & (requirement >= 0)
-    return Plan(
-        method=plan.method,
-        status="feasible",
-        alloc_offer=offer[inside],
-        alloc_requirement=requirement[inside],
-        alloc_hub=np.zeros(int(inside.sum()), dtype=np.int64),
-        alloc_quantity=plan.alloc_quantity[inside],
-        alloc_week=plan.alloc_week[inside],
-        seats_used=None,
-    )
-
-
-def lines_in_parent(part: Part, plan: Plan) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """A part's plan lines in the parent's positions: (offer, requirement, quantity, week)."""
-    keep = plan.alloc_quantity > 0
-    return (
-        part.offers[plan.alloc_offer[keep]],
-        part.requirements[plan.alloc_requirement[keep]],
-        plan.alloc_quantity[keep],
-        plan.alloc_week[keep],
-    )
 
 
 def fingerprint(s: Scenario) -> str:

@@ -156,6 +156,9 @@ class Assignments:
     week: IntArray
     attach: IntArray
     value: FloatArray
+    # whole `each` units counted for a group that real units (or a fractional quantity) share:
+    # the only Assign columns whose integrality the network structure does not give for free
+    integer: BoolArray
 
 
 @dataclass(frozen=True)
@@ -592,13 +595,30 @@ def _assignments(
     col_pair, slot = np.nonzero(np.concatenate([on_time[:, None], valid], axis=1))
     col_week = weeks[col_pair, slot]
     group = pair_group[col_pair]
+    pool = pair_pool[col_pair]
     return Assignments(
-        pool=pair_pool[col_pair],
+        pool=pool,
         group=group,
         week=col_week,
         attach=attaches[col_pair, slot],
         value=value_at(groups.unit_value[group], groups.due[group], col_week, half_life),
+        integer=pools.is_each[pool] & mixed_groups(groups, pools, pair_pool, pair_group)[group],
     )
+
+
+def mixed_groups(
+    groups: RequirementGroups, pools: Pools, pair_pool: IntArray, pair_group: IntArray
+) -> BoolArray:
+    """Per requirement group: whole units of `each` pools share it with real units (of a pool
+    counted in kg, say) or with a fractional quantity, so that counting them in whole numbers
+    is a constraint of its own."""
+    n_groups = groups.quantity.shape[0]
+    whole, real = np.zeros(n_groups, bool), np.zeros(n_groups, bool)
+    each = pools.is_each[pair_pool]
+    whole[pair_group[each]] = True
+    real[pair_group[~each]] = True
+    fractional = np.abs(groups.quantity - np.round(groups.quantity)) > 1e-9
+    return np.asarray(whole & (real | fractional), dtype=bool)
 
 
 def family_supply_cap(s: Scenario, classes: OfferClasses) -> FloatArray:
@@ -770,6 +790,7 @@ def define_assignments(s: Scenario, red: Reduction, lp: LinearProgram) -> None:
         (a.pool, a.group, a.week),
         (pools.label, group_label, "w"),
         upper=np.minimum(red.groups.quantity[a.group], pools.supply[a.pool]),
+        integer=a.integer,
         capability=red.group_capability[a.group],
     )
     rows = lp.row_blocks["Pool-balance"].start + pools.start[a.pool] + a.attach - pools.first_week[a.pool]

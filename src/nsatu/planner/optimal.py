@@ -192,9 +192,8 @@ class _Search:
         self.lines = self._best_lines(None)
         if self._decide_families():
             self.lines = self._best_lines(self.lines)
-        lines_value = self._schedule_lines()
-        if self.candidates.best_value() < lines_value - 1e-9 * max(1.0, abs(lines_value)):
-            # the hubs cost value: solve through them
+        self._schedule_lines()
+        if _gap(self.candidates.best_value(), self.bound()) > self.gap:
             self._improve()
         return self._answer()
 
@@ -336,9 +335,9 @@ class _Search:
         better = _by_capability(self.relaxed, earlier) > _by_capability(self.relaxed, solved) + 1e-12
         return _merge_by_capability(self.relaxed, solved, earlier, better)
 
-    def _schedule_lines(self) -> float:
+    def _schedule_lines(self) -> None:
         """The capabilities' lines (hubs relaxed) given real hubs and weeks by the scheduler,
-        then re-assigned at their true values; returns what the lines are worth with hubs relaxed."""
+        then re-assigned at their true values."""
         s = self.s
         lines = (self.lines.alloc_offer, self.lines.alloc_requirement, self.lines.alloc_quantity)
         scheduled = schedule_through_hubs(s, *lines)
@@ -350,7 +349,6 @@ class _Search:
             "capabilities' lines scheduled through the hubs, re-assigned",
         )
         self._progress("repair", 0.8, "lines scheduled through the hubs")
-        return objective_of(self.relaxed, self.lines)
 
     # ----- phase 4: improvement through the real hubs -----
 

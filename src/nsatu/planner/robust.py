@@ -7,12 +7,18 @@ w / required_quantity * tau * quantity`` (its pwf loss is ``V_d / sum w``).
 
     objective - weight * z,   z >= V_d for every donor d,
 
-so it trades a little value for a smaller worst single-donor loss ``z``. The
-model is `nsatu.planner.model`'s, built on a copy of the scenario in which
-every item type is split by donor, and with the family pools keyed by donor
-too, so that each ``Assign`` column belongs to one donor and ``V_d`` is a
-linear row over them. All late weeks are breakpoints (exact values), and the
-``z`` column and the per-donor rows are appended to the finished CSR arrays.
+so it trades a little value for a smaller worst single-donor loss ``z``.
+
+The model is `nsatu.planner.model`'s, hubs relaxed, built on a copy of the
+scenario in which every item type is split by donor (``item_donor``: the pools
+are keyed by donor too), so that every ``Assign`` column belongs to one donor
+and ``V_d`` is linear. Capabilities share only the rows ``z >= V_d``: a
+donor's losses add up over them. So the problem is solved by column
+generation over capabilities (Dantzig-Wolfe): a small master LP chooses, per
+capability, a mix of that capability's plans found so far, and its duals on
+the donor rows price each donor's units for the next round, in which every
+capability's LP is solved again with those prices. The mix is decoded into
+lines, which the scheduler takes through the real hubs.
 
 docs/planning.md ("Robust mode") states the formulation and its guarantee.
 """
@@ -20,29 +26,33 @@ docs/planning.md ("Robust mode") states the formulation and its guarantee.
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import scipy.sparse as sp
 
 from nsatu.planner import model
+from nsatu.planner.blocks import CapabilityBlock, block_program, capability_blocks
+from nsatu.planner.budget import TimeBudget
 from nsatu.planner.check import check_plan
 from nsatu.planner.decode import columns_of_plan, plan_of_columns
+from nsatu.planner.decompose import relax_hubs
 from nsatu.planner.metrics import line_values, objective_of
-from nsatu.planner.model import LinearProgram
 from nsatu.planner.plan import Plan, PlanStatus
 from nsatu.planner.progress import ProgressCallback, ProgressEvent, ignore_progress
-from nsatu.planner.scenario import BoolArray, FloatArray, IntArray, Scenario
+from nsatu.planner.scenario import FloatArray, IntArray, Scenario
+from nsatu.planner.schedule import schedule_through_hubs
 from nsatu.planner.solve import solve
 
 # How much one unit of the worst donor's value is discounted by default: 0.5
 # keeps every unit worth having (1 would make the worst donor's units worthless
 # to the solver, and it could drop them for nothing).
 DEFAULT_WEIGHT = 0.5
-# Price of shipping one unit, relative to the highest unit value (see `add_worst_loss`).
-SHIP_PRICE = 1e-6
 # Share of the time limit spent on the normal plan when none is given.
 NORMAL_SHARE = 0.4
+# Share of the time left kept for turning the final mix into a plan.
+DECODE_SHARE = 0.2
+# A capability's plan enters the master only when it improves the priced objective by this much.
+IMPROVING = 1e-7
 
 
 def donor_values(s: Scenario, plan: Plan) -> FloatArray:
@@ -117,62 +127,79 @@ def split_items_by_donor(s: Scenario) -> tuple[Scenario, IntArray]:
     return copy, donor
 
 
-def build_donor_split(s_split: Scenario, item_donor: IntArray) -> LinearProgram:
-    """The model of the split scenario, every late week a breakpoint, pools by donor."""
-    return model.build(
-        s_split, late="restrict", exact_late_weeks=max(s_split.horizon_weeks, 1), item_donor=item_donor
-    )
-
-
 @dataclasses.dataclass
-class RobustModel:
-    """The donor-split model with the worst-loss column ``z`` (last) and one row per donor."""
+class _Column:
+    """One capability plan of the master: its model columns, objective and value per donor."""
 
-    lp: LinearProgram
-    cost: FloatArray
-    col_lower: FloatArray
-    col_upper: FloatArray
-    integer: BoolArray
-    matrix: sp.csr_matrix
-    row_lower: FloatArray
-    row_upper: FloatArray
-    donors: IntArray  # nation positions of the Donor-loss rows
+    block: int
+    x: FloatArray  # the block's columns
+    objective: float
+    donor_value: FloatArray  # per nation
 
 
-def add_worst_loss(lp: LinearProgram, weight: float, cap: float = np.inf) -> RobustModel:
-    """Append ``z`` (cost -weight, at most ``cap``) and ``Donor-loss[d]: sum V_d - z <= 0``."""
-    pool = lp.col_blocks["Assign"].keys[0]
-    donor = lp.reduction.pools.donor[pool]
-    donors, row_of = np.unique(donor, return_inverse=True)
-    n, m = lp.n_cols, lp.n_rows
-    k = donors.shape[0]
-    assign = lp.columns("Assign")
-    values = lp.reduction.assigns.value
-    rows = np.concatenate([row_of.reshape(-1), np.arange(k)])
-    cols = np.concatenate([assign, np.full(k, n)])
-    vals = np.concatenate([values, -np.ones(k)])
-    extra = sp.csr_matrix((vals, (rows, cols)), shape=(k, n + 1))
-    matrix = sp.vstack([sp.hstack([lp.matrix, sp.csr_matrix((m, 1))]), extra]).tocsr()
-    cost = np.concatenate([lp.col_cost, [-weight]])
-    # A tiny price on shipping: the solver would otherwise ship surplus units it does
-    # not assign, and the plan extraction (which re-assigns arrived units by value
-    # alone) could then take a requirement's units from one donor after all.
-    cost[lp.columns("Ship")] -= SHIP_PRICE * float(values.max(initial=0.0))
-    return RobustModel(
-        lp=lp,
-        cost=cost,
-        col_lower=np.concatenate([lp.col_lower, [0.0]]),
-        col_upper=np.concatenate([lp.col_upper, [cap]]),
-        integer=np.concatenate([lp.col_integer, [False]]),
-        matrix=matrix,
-        row_lower=np.concatenate([lp.row_lower, np.full(k, -np.inf)]),
-        row_upper=np.concatenate([lp.row_upper, np.zeros(k)]),
-        donors=donors.astype(np.int64),
+class _DonorSplitModel:
+    """The hubs-relaxed, donor-split model cut by capability, and what prices its donors."""
+
+    def __init__(self, s: Scenario) -> None:
+        self.split, item_donor = split_items_by_donor(relax_hubs(s))
+        self.lp = model.build(self.split, item_donor=item_donor)
+        self.blocks = capability_blocks(self.lp, self.split.capability_codes)
+        lp, red = self.lp, self.lp.reduction
+        self.assign = lp.columns("Assign")
+        self.assign_donor = red.pools.donor[red.assigns.pool]
+        self.n_nations = len(s.nations)
+
+    def columns_of(self, block: CapabilityBlock, x: FloatArray, n: int) -> _Column:
+        """A block's solution as a master column."""
+        lp = self.lp
+        whole = np.zeros(lp.n_cols)
+        whole[block.cols] = x
+        values = lp.col_cost[self.assign] * whole[self.assign]
+        donor = np.zeros(self.n_nations)
+        np.add.at(donor, self.assign_donor, values)
+        return _Column(n, x, float(lp.col_cost[block.cols] @ x), donor)
+
+    def priced_costs(self, block: CapabilityBlock, prices: FloatArray) -> FloatArray:
+        """The block's costs with each donor's units worth ``1 - price of the donor`` of their value."""
+        lp = self.lp
+        cost = lp.col_cost.copy()
+        cost[self.assign] *= 1.0 - prices[self.assign_donor]
+        return np.asarray(cost[block.cols], dtype=np.float64)
+
+
+def _master(
+    columns: list[_Column], n_blocks: int, n_nations: int, weight: float, cap: float
+) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+    """The master LP: per block a convex mix of its columns, z >= each donor's value, maximising
+    objective - weight z (z at most ``cap``). Returns (mix, donor prices, block prices)."""
+    k = len(columns)
+    block = np.array([c.block for c in columns], dtype=np.int64)
+    donor = np.array([c.donor_value for c in columns])  # columns x nations
+    objective = np.array([c.objective for c in columns])
+    # rows: convexity per block, then one per nation: sum_k V_dk a_k - z <= 0
+    rows = [block, n_blocks + np.repeat(np.arange(n_nations), k), n_blocks + np.arange(n_nations)]
+    cols = [np.arange(k), np.tile(np.arange(k), n_nations), np.full(n_nations, k)]
+    vals = [np.ones(k), donor.T.reshape(-1), -np.ones(n_nations)]
+    matrix = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_blocks + n_nations, k + 1),
     )
-
-
-# ----------------------------------------------------------------------------
-# The method
+    lower = np.concatenate([np.ones(n_blocks), np.full(n_nations, -np.inf)])
+    upper = np.concatenate([np.ones(n_blocks), np.zeros(n_nations)])
+    sol = solve(
+        np.concatenate([objective, [-weight]]),
+        np.zeros(k + 1),
+        np.concatenate([np.ones(k), [cap]]),
+        np.zeros(k + 1, bool),
+        matrix,
+        lower,
+        upper,
+        time_limit=10.0,
+        relax_integrality=True,
+    )
+    if sol.x is None or sol.row_dual is None:
+        return None
+    return sol.x[:k], np.maximum(sol.row_dual[n_blocks:], 0.0), sol.row_dual[:n_blocks]
 
 
 def plan_robust(
@@ -194,46 +221,61 @@ def plan_robust(
     from nsatu.planner.optimal import plan_optimal
 
     report = progress or ignore_progress
-    started = time.perf_counter()
-
-    def left() -> float:
-        return time_limit - (time.perf_counter() - started)
-
+    budget = TimeBudget(time_limit)
     if normal is None:
         report(ProgressEvent("normal", 0.0, message="planning the normal plan first"))
         normal = plan_optimal(s, time_limit=time_limit * NORMAL_SHARE, gap=gap)
     normal_worst = float(donor_values(s, normal).max(initial=0.0))
-    candidates = [normal]
-    message = ""
     report(ProgressEvent("build", 0.0, message="building the donor-split model"))
-    s_split, item_donor = split_items_by_donor(s)
-    lp = build_donor_split(s_split, item_donor)
-    if lp.col_blocks["Assign"].size:
-        # the cap keeps the solver among plans no worse than the normal one (with slack for tolerances)
-        rm = add_worst_loss(lp, weight, cap=normal_worst * (1 + 1e-9) + 1e-9)
-        report(ProgressEvent("build", 1.0, message=f"{lp.n_cols + 1} columns, {rm.matrix.shape[0]} rows"))
-        start = columns_of_plan(s_split, lp, normal)
+    m = _DonorSplitModel(s)
+    candidates = [normal]
+    rounds, message = 0, ""
+    if m.lp.col_blocks["Assign"].size and m.blocks:
+        relaxed_normal = dataclasses.replace(normal, alloc_hub=np.zeros(normal.n_lines, np.int64))
+        start = columns_of_plan(m.split, m.lp, relaxed_normal) if normal.n_lines else None
+        columns = [m.columns_of(b, np.zeros(b.size), n) for n, b in enumerate(m.blocks)]
         if start is not None:
-            z0 = _worst_model_value(rm, start)
-            start = np.concatenate([start, [min(z0, rm.col_upper[-1])]])
-        sol = solve(
-            rm.cost,
-            rm.col_lower,
-            rm.col_upper,
-            rm.integer,
-            rm.matrix,
-            rm.row_lower,
-            rm.row_upper,
-            time_limit=max(left() * 0.85, 0.05),
-            gap=gap,
-            progress=report,
-            start=start,
-        )
-        message = f"robust model {lp.n_cols + 1} columns x {rm.matrix.shape[0]} rows; solver: {sol.message}"
-        if sol.x is not None:
-            report(ProgressEvent("repair", 0.0, message="turning the solution into a plan"))
-            plan = plan_of_columns(s_split, lp, sol.x[: lp.n_cols], time_limit=max(left(), 1.0))
-            candidates.append(plan)
+            columns += [m.columns_of(b, start[b.cols], n) for n, b in enumerate(m.blocks)]
+        solvers = [block_program(m.lp, [b], m.lp.row_upper).solver(relax_integrality=True) for b in m.blocks]
+        mix: FloatArray | None = None
+        while budget.left() > DECODE_SHARE * time_limit:
+            # the cap keeps the master among plans no worse than the normal one (slack for tolerances)
+            master = _master(columns, len(m.blocks), m.n_nations, weight, normal_worst * (1 + 1e-9) + 1e-9)
+            if master is None:
+                message = "the master LP found no solution"
+                break
+            mix, prices, block_prices = master
+            rounds += 1
+            added = 0
+            for n, block in enumerate(m.blocks):
+                if budget.left() <= DECODE_SHARE * time_limit:
+                    break
+                solver = solvers[n]
+                solver.change_costs(np.arange(block.size), m.priced_costs(block, prices))
+                sol = solver.run(time_limit=budget.left())
+                if sol.x is None:
+                    continue
+                column = m.columns_of(block, sol.x, n)
+                gain = column.objective - float(prices @ column.donor_value) - block_prices[n]
+                if gain > IMPROVING * max(1.0, abs(column.objective)):
+                    columns.append(column)
+                    added += 1
+            report(
+                ProgressEvent("solve", None, message=f"round {rounds}: {added} capability plans priced in")
+            )
+            if added == 0:
+                message = f"column generation converged in {rounds} rounds"
+                break
+        else:
+            message = f"column generation stopped by the time limit after {rounds} rounds"
+        if mix is not None:
+            x = np.zeros(m.lp.n_cols)
+            for share, column in zip(mix, columns, strict=False):
+                if share > 1e-12:
+                    x[m.blocks[column.block].cols] += share * column.x
+            relaxed = plan_of_columns(m.split, m.lp, x, time_limit=max(budget.left(), 0.5))
+            lines = (relaxed.alloc_offer, relaxed.alloc_requirement, relaxed.alloc_quantity)
+            candidates.append(schedule_through_hubs(s, *lines, method="robust"))
     best = _best(s, candidates, weight, normal_worst)
     chosen_normal = best is normal
     status: PlanStatus = "feasible" if best.n_lines else "empty"
@@ -246,9 +288,10 @@ def plan_robust(
         alloc_quantity=best.alloc_quantity,
         alloc_week=best.alloc_week,
         seats_used=best.seats_used,
-        message=message + ("; kept the normal plan (no better robust plan found)" if chosen_normal else ""),
-        solve_seconds=time.perf_counter() - started,
-        build_seconds=lp.build_seconds,
+        message=message
+        + ("; kept the normal plan (no plan found with a better robust objective)" if chosen_normal else ""),
+        solve_seconds=budget.elapsed(),
+        build_seconds=m.lp.build_seconds,
     )
     donor, loss = worst_loss(s, result)
     normal_donor, normal_loss = worst_loss(s, normal)
@@ -260,6 +303,7 @@ def plan_robust(
         "normal_objective": objective_of(s, normal),
         "normal_worst_donor": normal_donor,
         "normal_worst_loss_pwf": normal_loss,
+        "robust_rounds": rounds,
     }
     report(ProgressEvent("done", 1.0, objective_of(s, result), message=result.message))
     return result
@@ -268,12 +312,6 @@ def plan_robust(
 def _pwf(s: Scenario, plan: Plan) -> float:
     total = float(s.requirements.weight.sum())
     return float(donor_values(s, plan).sum()) / total if total > 0 else 0.0
-
-
-def _worst_model_value(rm: RobustModel, x: FloatArray) -> float:
-    """max over donors of the model's V_d at column values ``x`` (without z)."""
-    rows = rm.matrix[rm.lp.n_rows :, : rm.lp.n_cols]
-    return float(np.max(rows @ x, initial=0.0))
 
 
 def _best(s: Scenario, plans: list[Plan], weight: float, normal_worst: float) -> Plan:

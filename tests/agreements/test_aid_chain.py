@@ -59,7 +59,7 @@ def chain_world(world: Any) -> dict[str, Any]:
     run = approved_run(
         world,
         [
-            (world.offers["public"], 1, 3),  # the public offer, split across two lines...
+            (world.offers["public"], 2, 3),  # the public offer, split across two lines...
             (world.offers["public"], 1, 5),
             (world.offers["coalition"], 2, 3),
             (unvalued, 5, 4),
@@ -67,12 +67,12 @@ def chain_world(world: Any) -> dict[str, Any]:
     )
     services.create_shipments_for_run(run, actor=CLI)
     first, second, coalition, truck = run_shipments(run)
-    part = services.split_shipment(first, 0.5, actor=CLI)  # ...and one line across two shipments
+    part = services.split_shipment(first, 1, actor=CLI)  # ...and one line across two shipments
     day = dt.date(2027, 1, 6)
     for shipment in (first, part, coalition, truck):
         handed_over(shipment, on=day)
-    services.receive_shipment(first, actor=CLI, quantity_received=0.5, on=day)
-    services.receive_shipment(part, actor=CLI, quantity_received=0.5, on=day)
+    services.receive_shipment(first, actor=CLI, quantity_received=1, on=day)
+    services.receive_shipment(part, actor=CLI, quantity_received=1, on=day)
     services.receive_shipment(coalition, actor=CLI, quantity_received=1, on=day)  # one short
     services.receive_shipment(truck, actor=CLI, quantity_received=5, on=day)
     return {"pol": pol, "deu": deu, "run": run, "second": second}
@@ -82,20 +82,20 @@ def test_stages_are_kept_apart_and_counted_once(world: Any, chain_world: dict[st
     pol = next(c for c in aid_chains(everything=True) if c.agreement.code == "POL-UKR")
     totals = pol.totals()
     assert totals["pledged"].value == {"EUR": Decimal("70000000.50")}
-    # committed: the public offer once (2 units over two lines), the coalition offer, the trucks unvalued
-    assert totals["committed"].units == 9 and totals["committed"].offers == {
+    # committed: the public offer once (3 units over two lines), the coalition offer, the trucks unvalued
+    assert totals["committed"].units == 10 and totals["committed"].offers == {
         "O-public",
         "O-coalition",
         "O-truck",
     }
-    assert totals["committed"].value == {"EUR": 4 * UNIT} and totals["committed"].unvalued_units == 5
+    assert totals["committed"].value == {"EUR": 5 * UNIT} and totals["committed"].unvalued_units == 5
     assert len([e for e in pol.entries if e.stage == "committed"]) == 3
     # shipped: the split shipment's two parts add up to their line; the unshipped line is not shipped
-    assert totals["shipped"].units == 1 + 2 + 5 and totals["shipped"].value == {"EUR": 3 * UNIT}
-    assert totals["received"].units == 0.5 + 0.5 + 1 + 5 and totals["received"].value == {"EUR": 2 * UNIT}
+    assert totals["shipped"].units == 2 + 2 + 5 and totals["shipped"].value == {"EUR": 4 * UNIT}
+    assert totals["received"].units == 1 + 1 + 1 + 5 and totals["received"].value == {"EUR": 3 * UNIT}
     assert totals["received"].offers == {"O-public", "O-coalition", "O-truck"}
     years = dict(pol.rows())
-    assert years[2027]["received"].value == {"EUR": 2 * UNIT} and years[2026]["pledged"].value == {
+    assert years[2027]["received"].value == {"EUR": 3 * UNIT} and years[2026]["pledged"].value == {
         "EUR": Decimal("30000000")
     }
 

@@ -23,6 +23,7 @@ from nsatu.shipments import services
 from nsatu.shipments.models import Shipment
 
 START = dt.date(2026, 12, 7)  # the planning settings' default week 0
+APPROVED_DAYS_AGO = 60
 
 
 def hub(world: Any) -> Hub:
@@ -68,9 +69,20 @@ def finished_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun
     return run
 
 
-def approved_run(world: Any, lines: Sequence[tuple[Any, float, int]]) -> PlanRun:
+def approved_run(
+    world: Any, lines: Sequence[tuple[Any, float, int]], *, days_ago: int = APPROVED_DAYS_AGO
+) -> PlanRun:
+    """``finished_run`` approved, its approval dated ``days_ago`` days back (steps may not precede it)."""
     run = finished_run(world, lines)
-    return approve_plan_run(run, actor=world.users["coordinator"])
+    return backdate_approval(approve_plan_run(run, actor=world.users["coordinator"]), days_ago)
+
+
+def backdate_approval(run: PlanRun, days_ago: int = APPROVED_DAYS_AGO) -> PlanRun:
+    """Date a run's approval ``days_ago`` days back, as if approved then: the tests record steps
+    of the past, and a step may not come before its plan's approval."""
+    PlanRun.objects.filter(pk=run.pk).update(approved_at=timezone.now() - dt.timedelta(days=days_ago))
+    run.refresh_from_db()
+    return run
 
 
 def shipments_for(world: Any, lines: Sequence[tuple[Any, float, int]]) -> list[Shipment]:

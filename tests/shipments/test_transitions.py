@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from nsatu.core.actors import CLI
 from nsatu.core.models import Event
@@ -189,13 +190,15 @@ def test_list_filters_and_releasability(world: Any) -> None:
 
 def test_split_keeps_the_quantity_and_the_legs(world: Any) -> None:
     (shipment,) = shipments_for(world, [(world.offers["public"], 2, 3)])
-    part = services.split_shipment(shipment, 0.5, actor=CLI)
+    with pytest.raises(ValidationError, match="counted in whole units: 0.5 is not a whole number"):
+        services.split_shipment(shipment, 0.5, actor=CLI)  # a PzH 2000 comes whole
+    part = services.split_shipment(shipment, 1, actor=CLI)
     shipment.refresh_from_db()
     assert shipment.quantity + part.quantity == 2
     assert part.legs.count() == 2 and part.allocation_id == shipment.allocation_id
     services.dispatch_shipment(shipment, actor=CLI)
     with pytest.raises(services.ShipmentError, match="only a planned shipment"):
-        services.split_shipment(shipment, 0.5, actor=CLI)
+        services.split_shipment(shipment, 1, actor=CLI)
 
 
 def test_coordinator_creates_shipments_from_the_page(world: Any) -> None:

@@ -8,8 +8,19 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
+from nsatu.planner.scenario import COUNTABLE_UNITS
 
 NSN_PATTERN = r"^[0-9](-?[0-9]){12}$"
+
+
+def is_whole_unit(unit: str, countable: bool | None = None) -> bool:
+    """Whether quantities of ``unit`` are whole numbers: `each` always, otherwise ``countable``
+    when the catalog says, else whether the unit is one of the countable units (rounds, pieces ...)."""
+    if unit.lower() == "each":
+        return True
+    if countable is not None:
+        return countable
+    return unit.lower() in COUNTABLE_UNITS
 
 
 class Capability(TrackedModel):
@@ -85,6 +96,12 @@ class ItemType(TrackedModel):
     mass_t = models.FloatField(_("mass per unit (t)"), default=0)
     nsn = models.CharField(_("NATO stock number"), max_length=17, blank=True)
     serialised = models.BooleanField(default=False, help_text=_("units carry serial numbers"))
+    countable = models.BooleanField(
+        _("counted in whole units"),
+        null=True,
+        blank=True,
+        help_text=_("empty = by the unit: each, rounds, pieces, sets ... are counted in whole units"),
+    )
     # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
     extra = models.JSONField(default=dict, blank=True)
 
@@ -101,6 +118,12 @@ class ItemType(TrackedModel):
     @property
     def is_each(self) -> bool:
         return self.unit == "each"
+
+    @property
+    def is_whole(self) -> bool:
+        """Planned, committed, shipped and received in whole numbers (the catalog's ``countable``,
+        else the unit: `each` and the other countable units)."""
+        return is_whole_unit(self.unit, self.countable)
 
     def __str__(self) -> str:
         return self.name

@@ -14,6 +14,8 @@ class RequirementStatus(models.TextChoices):
     PARTIAL = "partial", _("Partly met")
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("Cancelled")
+    # deleted while plans refer to it: kept for their records, out of planning and of the lists
+    RETIRED = "retired", _("Retired")
 
 
 class Requirement(TrackedModel, ReleasableModel):

@@ -13,6 +13,8 @@ class OfferStatus(models.TextChoices):
     OFFERED = "offered", _("Offered")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     ALLOCATED = "allocated", _("Allocated")
+    # deleted while plans refer to it: kept for their records, out of planning and of the lists
+    RETIRED = "retired", _("Retired")
 
 
 class Offer(TrackedModel, ReleasableModel):

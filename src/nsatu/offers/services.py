@@ -19,7 +19,7 @@ from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.io import format_number
-from nsatu.planning.models import committed_by_offer, quantity_tolerance, uncommitted
+from nsatu.planning.models import quantity_tolerance, taken_by_offer, uncommitted
 
 
 def create_offer(
@@ -80,8 +80,9 @@ def update_offer(
 
 
 def _bound_by_commitments(offer: Offer, changes: dict[str, Any]) -> dict[str, Any]:
-    """``changes`` made consistent with what approved plans committed of ``offer`` (locked)."""
-    committed = committed_by_offer().get(offer.pk, 0.0)
+    """``changes`` made consistent with what approved plans took of ``offer`` (locked): its
+    committed aid, and what suspensions hold and withdrawals took back of it."""
+    committed = taken_by_offer().get(offer.pk, 0.0)
     quantity = float(changes.get("quantity", offer.quantity))
     status = changes.get("status", offer.status)
     if committed == 0:

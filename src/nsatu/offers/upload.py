@@ -26,7 +26,7 @@ from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planner.io import format_number, workbook_archive_errors
-from nsatu.planning.models import committed_by_code, quantity_tolerance
+from nsatu.planning.models import quantity_tolerance, taken_by_offer_code
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
@@ -161,7 +161,7 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str, reader: Any
     nations = {n.iso3: n for n in Nation.objects.all()}
     others = dict(Offer.objects.exclude(donor__iso3=donor_iso3).values_list("code", "donor__iso3"))
     mine = set(Offer.objects.filter(donor__iso3=donor_iso3).values_list("code", flat=True))
-    committed = committed_by_code("offer")
+    committed = taken_by_offer_code()  # committed, held or withdrawn: not the offer's to lower
     seen: set[str] = set()
     for number, raw in enumerate(table[1:], start=2):
         cells = {header[i]: raw[i] for i in range(min(len(header), len(raw)))}
@@ -189,7 +189,7 @@ def read_offer_upload(name: str, content: bytes, *, donor_iso3: str, reader: Any
             quantity = float(cells.get("quantity"))  # type: ignore[arg-type]
             if quantity <= 0:
                 problems.append(_("%(where)s, column quantity: must be greater than zero") % {"where": where})
-            elif item is not None and item.unit == "each" and not quantity.is_integer():
+            elif item is not None and item.is_whole and not quantity.is_integer():
                 problems.append(
                     _("%(where)s, column quantity: %(item)s is counted in whole units")
                     % {"where": where, "item": item.code}

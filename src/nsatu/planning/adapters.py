@@ -32,7 +32,7 @@ from nsatu.core.releasability import format_marking, parse_marking
 from nsatu.core.services import create_record, update_record
 from nsatu.logistics.models import Hub, Route
 from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
-from nsatu.needs.models import Requirement
+from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.io import EXTENSION_COLUMNS, KNOWN_EXTRA_COLUMNS, CellError, ScenarioError, format_number
 from nsatu.planner.plan import Plan
@@ -53,15 +53,24 @@ from nsatu.planning.models import (
     PlanningSettings,
     PlanRun,
     SeatUse,
+    active_line_quantities,
     committed_by_code,
-    committed_by_offer,
     committed_by_requirement,
     quantity_tolerance,
+    taken_by_offer,
+    taken_by_offer_code,
     uncommitted,
 )
 from nsatu.training.models import Course
 
 ImportProgress = Callable[[str, int, int], None]  # (table, rows done, rows in table)
+
+# Extra columns that are fields of the platform's records, not text kept in `extra`:
+# the reader's known columns, and `countable` (ItemType.countable; the planner reads it too).
+PLATFORM_COLUMNS: dict[str, tuple[str, ...]] = {
+    **KNOWN_EXTRA_COLUMNS,
+    "item_types": (*KNOWN_EXTRA_COLUMNS.get("item_types", ()), "countable"),
+}
 
 
 @dataclass
@@ -140,7 +149,7 @@ def _given(scenario: Scenario, table: str, row: int, column: str) -> str | None:
 def _unmodelled(scenario: Scenario, table: str, row: int) -> dict[str, str]:
     """The row's extra columns the platform has no field for (`note`, `source`, ...), as text."""
     rows = scenario.extra_columns.get(table) or []
-    known = KNOWN_EXTRA_COLUMNS.get(table, ())
+    known = PLATFORM_COLUMNS.get(table, ())
     if row >= len(rows):
         return {}
     return {k: str(v or "") for k, v in rows[row].items() if k not in known}
@@ -191,7 +200,7 @@ def _below_commitments(s: Scenario) -> list[CellError]:
     errors = []
     for table, committed, ids, quantities in (
         ("requirements", committed_by_code("requirement"), s.requirements.ids, s.requirements.quantity),
-        ("offers", committed_by_code("offer"), s.offers.ids, s.offers.quantity),
+        ("offers", taken_by_offer_code(), s.offers.ids, s.offers.quantity),
     ):
         for code, quantity in zip(ids, quantities, strict=True):
             done = committed.get(code, 0.0)
@@ -279,6 +288,7 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
     items: dict[str, ItemType] = {}
     for i, code in enumerate(s.items.codes):
         serialised = _given(s, "item_types", i, "serialised")
+        countable = _given(s, "item_types", i, "countable")
         items[code] = upsert(
             "item_types",
             ItemType,
@@ -292,7 +302,9 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
                     "nsn": s.items.nsn[i],
                 },
                 serialised=None if serialised is None else _is_true(serialised),
-            ),
+            )
+            # an empty `countable` cell says "by the unit" (None); no column says nothing
+            | ({} if countable is None else {"countable": _is_true(countable) if countable else None}),
             extra=_unmodelled(s, "item_types", i),
         )
         tick("item_types", i + 1, len(s.items.codes))
@@ -474,11 +486,13 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
     families = _by(lambda f: f.code, Family.objects.select_related("capability"))
     requirements = _by(
         lambda r: r.code,
-        Requirement.objects.exclude(status="cancelled")
+        Requirement.objects.exclude(status__in=[RequirementStatus.CANCELLED, RequirementStatus.RETIRED])
         .select_related("capability")
         .prefetch_related("accepts", "releasable_to"),
     )
-    offers = _by(lambda o: o.code, Offer.objects.prefetch_related("releasable_to"))
+    offers = _by(
+        lambda o: o.code, Offer.objects.exclude(status=OfferStatus.RETIRED).prefetch_related("releasable_to")
+    )
     requirement_quantity = {r.pk: r.quantity for r in requirements}
     offer_quantity = {o.pk: o.quantity for o in offers}
     if remaining:
@@ -523,7 +537,7 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
         extra_columns={
             "nations": [{**n.extra, "codification_bureau": n.codification_bureau} for n in nations],
             "families": [dict(f.extra) for f in families],
-            "item_types": [{**t.extra, "serialised": "true" if t.serialised else "false"} for t in items],
+            "item_types": [_item_columns(t) for t in items],
             "requirements": [
                 {
                     **r.extra,
@@ -568,6 +582,7 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
             is_each=np.array([t.unit.lower() == "each" for t in items], dtype=bool),
             mass_t=np.array([t.mass_t for t in items], dtype=float),
             nsn=[t.nsn for t in items],
+            is_whole=np.array([t.is_whole for t in items], dtype=bool),
         ),
         requirements=Requirements(
             ids=[r.code for r in requirements],
@@ -634,11 +649,31 @@ def _commitments(
     An approved line's ``arrival_week`` counts from the planning start date; the
     start date is assumed unchanged since the approval.
     """
-    lines = list(
-        Allocation.objects.filter(run__approved_at__isnull=False).values_list(
-            "hub_id", "arrival_week", "quantity", "offer__item_type__mass_t", "offer__item_type__family_id"
+    approved = list(
+        Allocation.objects.filter(run__approved_at__isnull=False)
+        .only(
+            "pk",
+            "hub_id",
+            "arrival_week",
+            "quantity",
+            "offer__item_type__mass_t",
+            "offer__item_type__family_id",
         )
+        .select_related("offer__item_type")
     )
+    # what suspensions and withdrawals took back no longer arrives: it frees hub weeks and crews
+    active = active_line_quantities(approved)
+    lines = [
+        (
+            line.hub_id,
+            line.arrival_week,
+            active[line.pk],
+            line.offer.item_type.mass_t,
+            line.offer.item_type.family_id,
+        )
+        for line in approved
+        if active[line.pk] > 0
+    ]
     uses: dict[int, float] = defaultdict(float)
     for course_id, used in SeatUse.objects.filter(run__approved_at__isnull=False).values_list(
         "course_id", "seats_used"
@@ -674,7 +709,7 @@ def _still_open(
     offer_quantity: dict[int, float],
 ) -> tuple[list[Requirement], list[Offer]]:
     """The requirements and offers a new plan may still use; their quantities set to what is left."""
-    served, taken = committed_by_requirement(), committed_by_offer()
+    served, taken = committed_by_requirement(), taken_by_offer()
     open_requirements = []
     for r in requirements:
         requirement_quantity[r.pk] = uncommitted(r.quantity, served.get(r.pk, 0.0))
@@ -691,6 +726,14 @@ def _still_open(
         if o.status == OfferStatus.OFFERED and offer_quantity[o.pk] > 0 and earmark_open:
             open_offers.append(o)
     return open_requirements, open_offers
+
+
+def _item_columns(item: ItemType) -> dict[str, str]:
+    """An item type's platform columns: `serialised`, and `countable` when the catalog says it."""
+    columns = {**item.extra, "serialised": "true" if item.serialised else "false"}
+    if item.countable is not None:
+        columns["countable"] = "true" if item.countable else "false"
+    return columns
 
 
 def _offer_columns(offer: Offer) -> dict[str, str]:

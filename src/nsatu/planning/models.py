@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from nsatu.commitments.models import DecommitmentLine, DecommitmentState
 from nsatu.core.models import TrackedModel
 
 
@@ -100,6 +102,9 @@ class PlanRun(TrackedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.CharField(max_length=150, blank=True)
+    # the ledger's last event when the worker read the scenario: a later event that changes
+    # a planning input makes the run stale (nsatu.planning.records.stale_runs)
+    input_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-pk"]
@@ -127,12 +132,16 @@ class PlanRun(TrackedModel):
 
 
 class Allocation(models.Model):
-    """One shipment line of a plan run: offer -> requirement through a hub, arriving a week."""
+    """One shipment line of a plan run: offer -> requirement through a hub, arriving a week.
+
+    A finished run's lines are its record: the offers, requirements and hubs they
+    name cannot be deleted (PROTECT); they are retired instead.
+    """
 
     run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="allocations")
-    offer = models.ForeignKey("offers.Offer", on_delete=models.CASCADE, related_name="allocations")
-    requirement = models.ForeignKey("needs.Requirement", on_delete=models.CASCADE, related_name="allocations")
-    hub = models.ForeignKey("logistics.Hub", on_delete=models.CASCADE, related_name="allocations")
+    offer = models.ForeignKey("offers.Offer", on_delete=models.PROTECT, related_name="allocations")
+    requirement = models.ForeignKey("needs.Requirement", on_delete=models.PROTECT, related_name="allocations")
+    hub = models.ForeignKey("logistics.Hub", on_delete=models.PROTECT, related_name="allocations")
     quantity = models.FloatField()
     arrival_week = models.PositiveIntegerField()
 
@@ -146,7 +155,7 @@ class Allocation(models.Model):
         return f"{self.offer} -> {self.requirement} x{self.quantity} wk {self.arrival_week}"
 
 
-def _committed_by(column: str) -> dict[Any, float]:
+def _approved_by(column: str) -> dict[Any, float]:
     totals = (
         Allocation.objects.filter(run__approved_at__isnull=False)
         .values_list(column)
@@ -156,24 +165,74 @@ def _committed_by(column: str) -> dict[Any, float]:
     return {key: float(total) for key, total in totals}
 
 
+def _taken_back_by(column: str, states: tuple[str, ...] | None = None) -> dict[Any, float]:
+    """Per ``column`` of the lines: the quantity decommitments took back (in ``states``; all when None)."""
+    lines = DecommitmentLine.objects.all()
+    if states is not None:
+        lines = lines.filter(decommitment__state__in=states)
+    totals = lines.values_list(f"allocation__{column}").annotate(total=Sum("quantity")).order_by()
+    return {key: float(total) for key, total in totals}
+
+
+def _less(approved: dict[Any, float], taken: dict[Any, float]) -> dict[Any, float]:
+    """``approved`` less ``taken`` per key, keys left with nothing dropped."""
+    result = {}
+    for key, total in approved.items():
+        left = uncommitted(total, taken.get(key, 0.0))
+        if left > 0:
+            result[key] = left
+    return result
+
+
+def _committed_by(column: str) -> dict[Any, float]:
+    return _less(_approved_by(column), _taken_back_by(column))
+
+
 def committed_by_offer() -> dict[int, float]:
-    """Offer key -> quantity the lines of approved runs take from it (offers with none are absent).
+    """Offer key -> quantity the lines of approved runs commit of it now (offers with none are absent).
 
     Commitments are not stored apart: they are the allocation lines of approved
-    runs, so they cannot drift from what was approved (docs/planning.md,
-    "Re-planning after an approval").
+    runs less what suspensions and withdrawals took back of them
+    (``nsatu.commitments``), so they cannot drift from what was approved
+    (docs/planning.md, "Re-planning after an approval").
     """
     return _committed_by("offer_id")
 
 
 def committed_by_requirement() -> dict[int, float]:
-    """Requirement key -> quantity the lines of approved runs send to it."""
+    """Requirement key -> quantity the lines of approved runs send to it now (less what was taken back)."""
     return _committed_by("requirement_id")
 
 
 def committed_by_code(kind: Literal["offer", "requirement"]) -> dict[str, float]:
     """``committed_by_offer`` or ``committed_by_requirement``, keyed by the records' ids (codes)."""
     return _committed_by(f"{kind}__code")
+
+
+def taken_by_offer() -> dict[int, float]:
+    """Offer key -> quantity no new plan may use: what approved lines committed of it, less only
+    what suspensions resumed (committed aid, held suspensions and withdrawn aid all count)."""
+    return _less(_approved_by("offer_id"), _taken_back_by("offer_id", (DecommitmentState.RESUMED,)))
+
+
+def taken_by_offer_code() -> dict[str, float]:
+    """``taken_by_offer`` keyed by offer id (code)."""
+    return _less(_approved_by("offer__code"), _taken_back_by("offer__code", (DecommitmentState.RESUMED,)))
+
+
+def held_by_offer() -> dict[int, float]:
+    """Offer key -> committed aid suspensions hold of it (neither committed nor on offer)."""
+    return _taken_back_by("offer_id", (DecommitmentState.SUSPENDED,))
+
+
+def active_line_quantities(lines: Iterable[Allocation]) -> dict[int, float]:
+    """Approved line key -> the quantity it still commits (its quantity less what was taken back)."""
+    chosen = {line.pk: line.quantity for line in lines}
+    taken = DecommitmentLine.objects.all()
+    if len(chosen) <= 500:  # else one pass over every decommitment line beats many IN lists
+        taken = taken.filter(allocation_id__in=list(chosen))
+    back = dict(taken.values_list("allocation_id").annotate(total=Sum("quantity")).order_by())
+    return {key: uncommitted(quantity, float(back.get(key, 0.0))) for key, quantity in chosen.items()}
 
 
 def quantity_tolerance(bound: float) -> float:
@@ -194,7 +253,7 @@ class SeatUse(models.Model):
     """Seats of a course a plan run uses."""
 
     run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="seat_uses")
-    course = models.ForeignKey("training.Course", on_delete=models.CASCADE, related_name="seat_uses")
+    course = models.ForeignKey("training.Course", on_delete=models.PROTECT, related_name="seat_uses")
     seats_used = models.FloatField()
 
     class Meta:

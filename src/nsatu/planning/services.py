@@ -26,9 +26,9 @@ from nsatu.planning.models import (
     PlanningSettings,
     PlanRun,
     RunStatus,
-    committed_by_offer,
     committed_by_requirement,
     quantity_tolerance,
+    taken_by_offer,
     uncommitted,
 )
 
@@ -156,7 +156,9 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
             Requirement.objects.select_for_update().filter(pk__in=requirement_use).order_by("pk")
         )
         offers = list(Offer.objects.select_for_update().filter(pk__in=offer_use).order_by("pk"))
-        offer_committed, requirement_committed = committed_by_offer(), committed_by_requirement()
+        # an offer's room is its quantity less what approved plans took of it (committed,
+        # suspended or withdrawn); a requirement's is its quantity less what they still send it
+        offer_committed, requirement_committed = taken_by_offer(), committed_by_requirement()
         _refuse_what_no_longer_fits(
             run, offers, offer_use, offer_committed, requirements, requirement_use, requirement_committed
         )
@@ -284,7 +286,7 @@ def _refuse_what_no_longer_fits(
     """Raise ``PlanningError`` naming the run's offers and requirements without room for its lines."""
     short_offers = [
         _("%(code)s (withdrawn)") % {"code": o.code}
-        if o.status == OfferStatus.WITHDRAWN
+        if o.status in (OfferStatus.WITHDRAWN, OfferStatus.RETIRED)
         # allocated (e.g. imported so) without lines to show for it: nothing is left either
         else _shortfall(
             o.code,
@@ -296,7 +298,7 @@ def _refuse_what_no_longer_fits(
     ]
     short_requirements = [
         _("%(code)s (cancelled)") % {"code": r.code}
-        if r.status == RequirementStatus.CANCELLED
+        if r.status in (RequirementStatus.CANCELLED, RequirementStatus.RETIRED)
         else _shortfall(r.code, requirement_use[r.pk], r.quantity, requirement_committed.get(r.pk, 0.0))
         for r in sorted(requirements, key=lambda r: r.code)
     ]

@@ -12,15 +12,20 @@ class ShipmentState(models.TextChoices):
     AT_HUB = "at_hub", _("At hub")
     HANDED_OVER = "handed_over", _("Handed over")
     RECEIVED = "received", _("Received")
+    # taken back before dispatch (its commitment suspended or withdrawn): nothing more happens to it
+    CANCELLED = "cancelled", _("Cancelled")
 
 
-# The one allowed next state of each state; received closes the shipment.
+# The one allowed next state of each state; received (or cancelled) closes the shipment.
 NEXT_STATE: dict[str, str] = {
     ShipmentState.PLANNED: ShipmentState.DISPATCHED,
     ShipmentState.DISPATCHED: ShipmentState.AT_HUB,
     ShipmentState.AT_HUB: ShipmentState.HANDED_OVER,
     ShipmentState.HANDED_OVER: ShipmentState.RECEIVED,
 }
+
+# States of a shipment still to arrive: left the donor, not received.
+IN_TRANSIT_STATES = (ShipmentState.DISPATCHED, ShipmentState.AT_HUB, ShipmentState.HANDED_OVER)
 
 # States counted as "shipped" (left the donor).
 SHIPPED_STATES = (

@@ -68,6 +68,10 @@ class Shipment(TrackedModel, ReleasableModel):
     received_by = models.CharField(max_length=150, blank=True)
     quantity_received = models.FloatField(_("quantity received"), null=True, blank=True)
     note = models.TextField(blank=True)
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+    # set when the commitment it carries was suspended or withdrawn while it was on its way
+    flag = models.TextField(_("flag"), blank=True)
+    flagged_on = models.DateField(_("flagged on"), null=True, blank=True)
 
     class Meta:
         ordering = ["planned_arrival", "code"]
@@ -90,11 +94,14 @@ class Shipment(TrackedModel, ReleasableModel):
 
     @property
     def closed(self) -> bool:
-        """A received shipment is closed: nothing more happens to it."""
-        return self.state == ShipmentState.RECEIVED
+        """A received or cancelled shipment is closed: nothing more happens to it."""
+        return self.state in (ShipmentState.RECEIVED, ShipmentState.CANCELLED)
 
     def days_late(self, today: dt.date) -> int:
-        """Days past the planned arrival: at receipt, or by ``today`` while still on the way."""
+        """Days past the planned arrival: at receipt, or by ``today`` while still on the way
+        (a cancelled shipment is never late)."""
+        if self.state == ShipmentState.CANCELLED:
+            return 0
         reference = self.received_on if self.received_on is not None else today
         return max(0, (reference - self.planned_arrival).days)
 
@@ -105,7 +112,7 @@ class Shipment(TrackedModel, ReleasableModel):
 def late_q(today: dt.date) -> Q:
     """Shipments received after their planned arrival, or still on the way past it."""
     return Q(state=ShipmentState.RECEIVED, received_on__gt=F("planned_arrival")) | (
-        ~Q(state=ShipmentState.RECEIVED) & Q(planned_arrival__lt=today)
+        ~Q(state__in=[ShipmentState.RECEIVED, ShipmentState.CANCELLED]) & Q(planned_arrival__lt=today)
     )
 
 

@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nsatu.catalog.models import ItemType
 from nsatu.core.actors import Actor, SystemActor, actor_identity
 from nsatu.core.choices import Role
 from nsatu.core.ledger import append_event
 from nsatu.core.services import ConflictError, create_record, create_records, snapshot, update_record
+from nsatu.core.tables import format_quantity, whole_number_problem
 from nsatu.logistics.models import Route
-from nsatu.planning.models import Allocation, PlanningSettings, PlanRun
+from nsatu.planning.models import Allocation, PlanningSettings, PlanRun, quantity_tolerance, uncommitted
 from nsatu.shipments.choices import NEXT_STATE, DiscrepancyKind, LegKind, ShipmentState
 from nsatu.shipments.models import Discrepancy, ItemValue, Leg, SerialNumber, Shipment
 
@@ -86,6 +89,11 @@ def _refusal(shipment: Shipment, target: str) -> str:
     state = ShipmentState(shipment.state).label
     wanted = ShipmentState(target).label
     following = next_state(shipment)
+    if shipment.state == ShipmentState.CANCELLED:
+        return _("Shipment %(code)s was cancelled: it cannot become %(wanted)s.") % {
+            "code": shipment.code,
+            "wanted": wanted.lower(),
+        }
     if following is None:
         return _("Shipment %(code)s is already received and closed: it cannot become %(wanted)s.") % {
             "code": shipment.code,
@@ -101,7 +109,11 @@ def _refusal(shipment: Shipment, target: str) -> str:
 
 def _locked(shipment: Shipment, target: str, *, actor: Actor, expected_version: int | None) -> Shipment:
     """Lock the shipment, and refuse a step that is not the next one, not the actor's, or stale."""
-    current = Shipment.objects.select_for_update().select_related("item_type").get(pk=shipment.pk)
+    current = (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("item_type", "allocation__run")
+        .get(pk=shipment.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         raise ConflictError(
             _("Shipment %(code)s was changed by someone else; reload and try again.") % {"code": current.code}
@@ -138,6 +150,55 @@ def _check_order(shipment: Shipment, target: str, day: dt.date) -> None:
                 "last": last.isoformat(),
                 "wanted": ShipmentState(target).label.lower(),
                 "day": day.isoformat(),
+            }
+        )
+
+
+# What each step's day is called, as the pages and the API name the field.
+DAY_FIELDS: dict[str, Any] = {
+    ShipmentState.DISPATCHED: gettext_lazy("dispatched on"),
+    ShipmentState.AT_HUB: gettext_lazy("arrived at hub on"),
+    ShipmentState.HANDED_OVER: gettext_lazy("handed over on"),
+    ShipmentState.RECEIVED: gettext_lazy("received on"),
+}
+
+
+def plan_window(shipment: Shipment) -> tuple[dt.date | None, dt.date]:
+    """The days a step of ``shipment`` may fall on: from its plan's approval to the plan's last day
+    (scenario start + 7 x horizon weeks - 1)."""
+    current = PlanningSettings.objects.filter(singleton=1).first()
+    start = current.start_date if current else DEFAULT_START
+    weeks = current.horizon_weeks if current else 52
+    approved = shipment.allocation.run.approved_at
+    return (timezone.localdate(approved) if approved else None), start + dt.timedelta(days=7 * weeks - 1)
+
+
+def check_step_day(shipment: Shipment, target: str, day: dt.date, *, field: str = "on") -> None:
+    """Refuse a day before the approval of the shipment's plan or after the plan's horizon,
+    with a ``ValidationError`` on ``field`` that names the step's date."""
+    first, last = plan_window(shipment)
+    what = DAY_FIELDS[target]
+    if first is not None and day < first:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(what)s %(day)s is before plan run %(run)s was approved (%(approved)s): "
+                    "shipment %(code)s did not exist yet"
+                )
+                % {
+                    "what": what,
+                    "day": day.isoformat(),
+                    "run": shipment.allocation.run_id,
+                    "approved": first.isoformat(),
+                    "code": shipment.code,
+                }
+            }
+        )
+    if day > last:
+        raise ValidationError(
+            {
+                field: _("%(what)s %(day)s is after the plan's horizon, which ends on %(last)s")
+                % {"what": what, "day": day.isoformat(), "last": last.isoformat()}
             }
         )
 
@@ -266,17 +327,23 @@ def create_shipments_for_run(run: PlanRun, *, actor: Actor) -> list[Shipment]:
 def split_shipment(shipment: Shipment, quantity: float, *, actor: Actor) -> Shipment:
     """Split ``quantity`` off a planned shipment into a new one on the same legs."""
     with transaction.atomic():
-        current = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        current = (
+            Shipment.objects.select_for_update(of=("self",)).select_related("item_type").get(pk=shipment.pk)
+        )
         if current.state != ShipmentState.PLANNED:
             raise ShipmentError(
                 _("Shipment %(code)s is %(state)s: only a planned shipment can be split.")
                 % {"code": current.code, "state": ShipmentState(current.state).label.lower()}
             )
+        whole = current.item_type.is_whole
         if not 0 < quantity < current.quantity:
             raise ShipmentError(
                 _("Split between 0 and %(q)s units of shipment %(code)s.")
-                % {"q": current.quantity, "code": current.code}
+                % {"q": format_quantity(current.quantity, whole), "code": current.code}
             )
+        problem = whole_number_problem(quantity, whole, current.item_type.name)
+        if problem:
+            raise ValidationError({"quantity": problem})
         siblings = Shipment.objects.filter(allocation_id=current.allocation_id).count()
         new = Shipment(
             **{
@@ -294,7 +361,7 @@ def split_shipment(shipment: Shipment, quantity: float, *, actor: Actor) -> Ship
             leg.pk = None
             leg.shipment = new
             leg.save()
-        update_record(current, actor=actor, action="split", quantity=current.quantity - quantity)
+        update_record(current, actor=actor, action="split", quantity=uncommitted(current.quantity, quantity))
         append_event(
             actor=actor,
             action="create",
@@ -303,6 +370,64 @@ def split_shipment(shipment: Shipment, quantity: float, *, actor: Actor) -> Ship
             payload={**snapshot(new), "split_from": current.code},
         )
     return new
+
+
+def cancel_shipment(
+    shipment: Shipment, *, actor: Actor, reason: str, on: dt.date, quantity: float | None = None
+) -> Shipment:
+    """Cancel a planned shipment, or ``quantity`` of it (split off first and cancelled).
+
+    Only a shipment not yet dispatched can be cancelled; what is on its way is
+    flagged instead (``flag_shipment``). Returns the cancelled shipment.
+    """
+    with transaction.atomic():
+        current = (
+            Shipment.objects.select_for_update(of=("self",)).select_related("item_type").get(pk=shipment.pk)
+        )
+        if current.state != ShipmentState.PLANNED:
+            raise ShipmentError(
+                _("Shipment %(code)s is %(state)s: only a planned shipment can be cancelled.")
+                % {"code": current.code, "state": ShipmentState(current.state).label.lower()}
+            )
+        if quantity is not None and uncommitted(current.quantity, quantity) > 0:
+            current = split_shipment(current, quantity, actor=actor)
+        before = current.state
+        current.state, current.cancelled_on = ShipmentState.CANCELLED, on
+        current.version += 1
+        current.full_clean()
+        current.save()
+        append_event(
+            actor=actor,
+            action="cancel",
+            object_type="shipments.shipment",
+            object_id=current.pk,
+            payload={
+                "code": current.code,
+                "from": before,
+                "to": ShipmentState.CANCELLED,
+                "on": on,
+                "quantity": current.quantity,
+                "reason": reason,
+            },
+        )
+    return current
+
+
+def flag_shipment(shipment: Shipment, *, actor: Actor, flag: str, on: dt.date) -> Shipment:
+    """Mark a shipment on its way whose commitment was taken back: someone must settle it."""
+    with transaction.atomic():
+        current = Shipment.objects.select_for_update().get(pk=shipment.pk)
+        current.flag, current.flagged_on = flag, on
+        current.version += 1
+        current.save(update_fields=["flag", "flagged_on", "version", "updated_at"])
+        append_event(
+            actor=actor,
+            action="flag",
+            object_type="shipments.shipment",
+            object_id=current.pk,
+            payload={"code": current.code, "state": current.state, "on": on, "flag": flag},
+        )
+    return current
 
 
 # --- steps of the way -----------------------------------------------------------------------------
@@ -337,6 +462,7 @@ def dispatch_shipment(
     numbers = parse_serials(serials)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.DISPATCHED, actor=actor, expected_version=expected_version)
+        check_step_day(current, ShipmentState.DISPATCHED, day)
         item: ItemType = current.item_type
         _check_duplicates(numbers)
         if item.serialised:
@@ -346,7 +472,11 @@ def dispatch_shipment(
                         "%(item)s is serialised: record one serial per unit "
                         "(%(units)s units, %(given)s serials given)."
                     )
-                    % {"item": item.name, "units": f"{current.quantity:g}", "given": len(numbers)}
+                    % {
+                        "item": item.name,
+                        "units": format_quantity(current.quantity, item.is_whole),
+                        "given": len(numbers),
+                    }
                 )
             taken = (
                 SerialNumber.objects.filter(shipment__item_type=item, serial__in=numbers)
@@ -383,6 +513,7 @@ def arrive_at_hub(
     day = _today(on)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.AT_HUB, actor=actor, expected_version=expected_version)
+        check_step_day(current, ShipmentState.AT_HUB, day)
         _check_order(current, ShipmentState.AT_HUB, day)
         leg = _leg(current, LegKind.TO_HUB)
         leg.actual_arrival = day
@@ -397,6 +528,7 @@ def hand_over_shipment(
     day = _today(on)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.HANDED_OVER, actor=actor, expected_version=expected_version)
+        check_step_day(current, ShipmentState.HANDED_OVER, day)
         _check_order(current, ShipmentState.HANDED_OVER, day)
         leg = _leg(current, LegKind.TO_RECIPIENT)
         leg.actual_departure = day
@@ -528,13 +660,31 @@ def receive_shipment(
     numbers = parse_serials(serials)
     with transaction.atomic():
         current = _locked(shipment, ShipmentState.RECEIVED, actor=actor, expected_version=expected_version)
+        check_step_day(current, ShipmentState.RECEIVED, day)
         _check_order(current, ShipmentState.RECEIVED, day)
         if quantity_received < 0 or damaged < 0 or wrong_item < 0:
             raise ShipmentError(_("Quantities cannot be negative."))
-        if quantity_received > current.quantity:
+        whole = current.item_type.is_whole
+        fractions = {
+            name: problem
+            for name, value in (
+                ("quantity_received", quantity_received),
+                ("damaged", damaged),
+                ("wrong_item", wrong_item),
+            )
+            if (
+                problem := whole_number_problem(value, whole and name != "wrong_item", current.item_type.name)
+            )
+        }
+        if fractions:
+            raise ValidationError(fractions)
+        if quantity_received > current.quantity + quantity_tolerance(current.quantity):
             raise ShipmentError(
                 _("%(got)s units received but only %(sent)s were shipped: count again, or add a note.")
-                % {"got": f"{quantity_received:g}", "sent": f"{current.quantity:g}"}
+                % {
+                    "got": format_quantity(quantity_received, whole),
+                    "sent": format_quantity(current.quantity, whole),
+                }
             )
         if damaged > quantity_received:
             raise ShipmentError(_("More units damaged than received."))
@@ -544,7 +694,7 @@ def receive_shipment(
                 _("%(item)s carries no serial numbers: leave the serials empty.")
                 % {"item": current.item_type.name}
             )
-        short = current.quantity - quantity_received
+        short = uncommitted(current.quantity, quantity_received)
         for kind, amount in (
             (DiscrepancyKind.SHORT, short),
             (DiscrepancyKind.DAMAGED, damaged),

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from nsatu.catalog.api import router as catalog_router
+from nsatu.commitments.api import router as commitments_router
 from nsatu.core.api import install_error_handlers
 from nsatu.logistics.api import router as logistics_router
 from nsatu.monitoring.api import router as monitoring_router
@@ -22,8 +23,9 @@ api = NinjaAPI(
     title="NSATU coordination API",
     version="1",
     description=(
-        "Requirements, offers, planning, shipments, end-use monitoring after receipt (inventories, reports, "
-        "transfers, repairs, discrepancy cases, evidence), notifications, training, the agreements' aid "
+        "Requirements, offers, planning, committed aid, shipments, end-use monitoring after receipt "
+        "(inventories, reports, transfers, repairs, discrepancy cases, evidence), notifications, training, "
+        "the agreements' aid "
         "chain, stress runs and the reference data of the NSATU coordination platform. "
         "Authenticate with the web session (send the CSRF token on unsafe methods) or with "
         "`Authorization: Bearer <token>` (`nsatu token create`). Lists page with `limit` and `offset` "
@@ -45,6 +47,7 @@ for router in (
     training_router,
     planning_router,
     shipments_router,
+    commitments_router,
     stress_router,
     monitoring_router,
     notifications_router,

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "nsatu.training",
     "nsatu.planning",
     "nsatu.shipments",
+    "nsatu.commitments",
     "nsatu.dashboards",
     "nsatu.tokens",
     "nsatu.stress",

@@ -209,6 +209,7 @@ for _module in (
     "nsatu.commands.aid",
     "nsatu.commands.stress",
     "nsatu.commands.monitoring",
+    "nsatu.commands.commitments",
 ):
     _register_optional(_module)
 

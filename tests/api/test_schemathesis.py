@@ -60,6 +60,8 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     import io
 
     from nsatu.catalog.services import create_family_alias, update_item_type
+    from nsatu.commitments.services import decommit_offer
+    from nsatu.planning.services import set_planning_settings
     from nsatu.core.actors import CLI
     from nsatu.logistics.services import create_hub, create_route
     from nsatu.monitoring.models import DiscrepancyCase, MonitoredItem
@@ -85,6 +87,14 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     cohort = create_cohort(course, actor=CLI, seats_filled=10)
     # An approved run of another offer: its approval plans the shipment (O-public stays offered).
     shipment = approved_run(world, [(world.offers["coalition"], 2, 3)]).allocations.get().shipments.get()
+    # A suspension of half of it, so resume, withdraw and backfill reach the services (and a
+    # scenario loaded, so the backfill's figures have requirements to count).
+    set_planning_settings(actor=CLI, name="api", recipient=world.nations["UKR"])
+    decommitment = decommit_offer(
+        world.offers["coalition"], actor=CLI, kind="suspend", quantity=1, reason="review",
+        effective_on=dt.date.today(),
+    )  # fmt: skip
+    shipment.refresh_from_db()
     stress = StressRun.objects.create(
         kind="withdrawal", method="greedy", status=StressStatus.DONE, created_by="coord", cases_total=1,
         cases_done=1, base={
@@ -160,6 +170,8 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
         "shipments": shipment.code,
         "aid-chains": agreement.code,
         "stress-runs": str(stress.pk),
+        "decommitments": str(decommitment.pk),
+        "donors": "POL",
     }
 
 

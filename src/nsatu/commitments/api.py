@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -48,6 +49,7 @@ from nsatu.core.schemas import Code, Id, Iso3
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
+from nsatu.planner.io import ScenarioError
 from nsatu.planning.models import Allocation, PlanRun
 from nsatu.planning.schemas import PlanRunOut
 
@@ -189,12 +191,14 @@ def withdraw(request: HttpRequest, code: Code, payload: TakeBackIn) -> Status[De
     response={200: PreviewOut, **WRITE_ERRORS},
     summary="Preview a donor leaving entirely",
 )
-def preview_shift(request: HttpRequest, iso3: Iso3, effective_on: dt.date) -> dict[str, Any]:
-    """Everything a political shift would undo for this donor, effective that day; nothing is written."""
+def preview_shift(request: HttpRequest, iso3: Iso3, effective_on: dt.date | None = None) -> dict[str, Any]:
+    """Everything a political shift would undo for this donor, effective that day (default today);
+    nothing is written."""
     donor = _donor(request, iso3)
     user = current_user(request)
     _act(lambda: services.check_may_decommit(user, donor))
-    return PreviewOut.of(services.plan_donor_exit(donor, effective_on=effective_on))
+    day = effective_on or timezone.localdate()
+    return PreviewOut.of(services.plan_donor_exit(donor, effective_on=day))
 
 
 @router.post(
@@ -287,7 +291,7 @@ def start_backfill(request: HttpRequest, decommitment_id: Id, payload: BackfillI
 
 @router.get(
     "/decommitments/{decommitment_id}/backfill",
-    response={200: BackfillOut, **READ_ERRORS, 403: WRITE_ERRORS[403]},
+    response={200: BackfillOut, **READ_ERRORS, 403: WRITE_ERRORS[403], 409: WRITE_ERRORS[409]},
     summary="Before and after: pwf per capability, requirements at risk",
 )
 def backfill(request: HttpRequest, decommitment_id: Id) -> dict[str, Any]:
@@ -296,4 +300,7 @@ def backfill(request: HttpRequest, decommitment_id: Id) -> dict[str, Any]:
     the figures sum over every record."""
     user = require_role(request, *COMMAND_ROLES, doing="read a backfill's figures over every record")
     decommitment = get_or_404(visible_decommitments(user), "decommitment", pk=decommitment_id)
-    return BackfillOut.of(backfill_report(decommitment))
+    try:
+        return BackfillOut.of(backfill_report(decommitment))
+    except ScenarioError as exc:
+        raise HttpError(409, str(exc)) from exc

@@ -85,6 +85,7 @@ class RequirementAtRisk:
     before: float
     after: float
     backfilled: float | None  # None until the backfill run is done
+    whole: bool = False  # counted in whole units (the items that served it are)
 
     @property
     def covered(self) -> bool | None:
@@ -118,7 +119,11 @@ def backfill_report(decommitment: Decommitment) -> BackfillReport:
     from nsatu.planning.adapters import scenario_from_db
 
     s = scenario_from_db(remaining=False)
-    run = decommitment.backfill_run
+    run = (  # as it is now
+        PlanRun.objects.filter(pk=decommitment.backfill_run_id).first()
+        if decommitment.backfill_run_id is not None
+        else None
+    )
     approved_backfill = run if run is not None and run.approved_at is not None else None
     now = committed_lines(exclude_run=approved_backfill)
     taken = decommitted_lines(decommitment)
@@ -138,6 +143,10 @@ def backfill_report(decommitment: Decommitment) -> BackfillReport:
     served_now, served_taken = quantity_by_requirement(now), quantity_by_requirement(taken)
     served_backfill = quantity_by_requirement(backfill or [])
     index = s.requirements.index
+    whole: dict[str, bool] = {}
+    for cut in decommitment.lines.select_related("allocation__requirement", "allocation__offer__item_type"):
+        code = cut.allocation.requirement.code
+        whole[code] = whole.get(code, True) and cut.allocation.offer.item_type.is_whole
     for code in sorted(served_taken):
         if code not in index:
             continue  # cancelled or retired since: no longer asks for anything
@@ -153,6 +162,7 @@ def backfill_report(decommitment: Decommitment) -> BackfillReport:
                 before=after_q + served_taken[code],
                 after=after_q,
                 backfilled=None if backfill is None else after_q + served_backfill.get(code, 0.0),
+                whole=whole.get(code, False),
             )
         )
     return report

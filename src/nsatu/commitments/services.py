@@ -110,6 +110,12 @@ class StatusMove:
     committed_before: float
     committed_after: float
     status_after: str
+    whole: bool = False  # its quantities are counted in whole units
+
+    @property
+    def status_after_label(self) -> str:
+        field = type(self.record)._meta.get_field("status")
+        return str(dict(field.choices or []).get(self.status_after, self.status_after))
 
     @property
     def code(self) -> str:
@@ -151,6 +157,13 @@ class DecommitmentPlan:
     @property
     def empty(self) -> bool:
         return not self.line_cuts and not self.rests
+
+    @property
+    def whole(self) -> bool:
+        """Its quantity is counted in whole units (every line's item is)."""
+        if self.offer is not None:
+            return bool(self.offer.item_type.is_whole)
+        return all(line.offer.item_type.is_whole for line in self.lines.values())
 
     def summary(self) -> dict[str, Any]:
         """The plan as the ledger event and the API answer record it."""
@@ -397,7 +410,7 @@ def _moves(plan: DecommitmentPlan, offers: list[Offer], *, withdraw_rests: bool)
             rest = 0.0
         status = _offer_status(offer, rest=rest, committed=after, held=held_after)
         if cut or offer.pk in plan.rests or status != offer.status:
-            plan.offers.append(StatusMove(offer, before, after, status))
+            plan.offers.append(StatusMove(offer, before, after, status, offer.item_type.is_whole))
 
 
 def plan_offer_decommitment(
@@ -476,14 +489,6 @@ def _carry_out(plan: DecommitmentPlan, *, actor: Actor, reason: str) -> Decommit
             for key, amount in sorted(plan.line_cuts.items())
         ]
     )
-    action = "political-shift" if plan.scope == DecommitmentScope.DONOR else plan.kind
-    append_event(
-        actor=actor,
-        action=action,
-        object_type="commitments.decommitment",
-        object_id=decommitment.pk,
-        payload={**plan.summary(), "reason": reason, "state": state},
-    )
     why = _("%(kind)s by %(donor)s effective %(day)s (%(code)s): %(reason)s") % {
         "kind": DecommitmentKind(plan.kind).label.lower(),
         "donor": plan.donor.iso3,
@@ -491,9 +496,13 @@ def _carry_out(plan: DecommitmentPlan, *, actor: Actor, reason: str) -> Decommit
         "code": decommitment.code,
         "reason": reason,
     }
+    cancelled = []
     for cut in plan.cancelled:
-        cancel_shipment(
+        gone = cancel_shipment(
             cut.shipment, actor=actor, reason=why, on=plan.today, quantity=None if cut.whole else cut.quantity
+        )
+        cancelled.append(
+            {"shipment": gone.code, "quantity": gone.quantity, "whole": cut.whole, "of": cut.shipment.code}
         )
     for shipment in plan.flagged:
         flag_shipment(
@@ -502,6 +511,14 @@ def _carry_out(plan: DecommitmentPlan, *, actor: Actor, reason: str) -> Decommit
             flag=_("on its way when its commitment was taken back: %(why)s") % {"why": why},
             on=plan.today,
         )
+    action = "political-shift" if plan.scope == DecommitmentScope.DONOR else plan.kind
+    append_event(
+        actor=actor,
+        action=action,
+        object_type="commitments.decommitment",
+        object_id=decommitment.pk,
+        payload={**plan.summary(), "cancelled": cancelled, "reason": reason, "state": state},
+    )
     update_records(
         [(move.record, {"status": move.status_after}) for move in plan.requirements if move.moves],
         actor=actor,

@@ -201,6 +201,11 @@ class Table:
         """The page's cells as a generic table shows them, in the reader's locale."""
         return [[display_value(v) for v in row] for row in rows(self.spec, self.page, for_page=True)]
 
+    @property
+    def rows_with_objects(self) -> list[tuple[list[Any], Any]]:
+        """Each row's cells beside its object, for a table whose rows carry links or actions."""
+        return list(zip(self.rows, self.page, strict=True))
+
 
 def _unprefixed(query: QueryDict, prefix: str) -> QueryDict:
     if not prefix:

@@ -158,9 +158,12 @@ def update_offer(request: HttpRequest, code: Code, payload: OfferPatch) -> Offer
 def withdraw_offer(request: HttpRequest, code: Code, version: Version | None = None) -> Offer:
     """Take an offer off the table; with `?version=` refused (409) if it changed since you read it."""
     user, offer = _editable(request, code, "withdraw it")
-    if offer.status == OfferStatus.WITHDRAWN:
-        raise HttpError(409, f"offer {code} is already withdrawn")
-    services.withdraw_offer(offer, actor=user, expected_version=version)
+    if offer.status in (OfferStatus.WITHDRAWN, OfferStatus.RETIRED):
+        raise HttpError(409, f"offer {code} is already {offer.status}")
+    try:
+        services.withdraw_offer(offer, actor=user, expected_version=version)
+    except services.OfferError as exc:
+        raise HttpError(409, str(exc)) from exc
     return get_or_404(_visible(request), "offer", pk=offer.pk)
 
 

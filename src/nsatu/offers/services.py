@@ -105,15 +105,31 @@ def _bound_by_commitments(offer: Offer, changes: dict[str, Any]) -> dict[str, An
     return {**changes, "status": OfferStatus.OFFERED if left > 0 else OfferStatus.ALLOCATED}
 
 
+class OfferError(Exception):
+    """An offer change that cannot be made; the message says why and what to do instead."""
+
+
 def withdraw_offer(offer: Offer, *, actor: Actor, expected_version: int | None = None) -> Offer:
     """Take an offer off the table; the planner will not allocate it.
 
     Of an offer approved plans have partly committed, only the uncommitted rest
     is taken off: its quantity becomes what is committed, and it is allocated.
+    An offer with no rest is refused (``OfferError``): its committed aid is
+    suspended or withdrawn through ``nsatu.commitments.services.decommit_offer``.
     """
     ensure_owner(actor, offer, owner_field="donor", role=Role.DONOR, doing=_("withdraw it"))
     with transaction.atomic():
         current = Offer.objects.select_for_update().get(pk=offer.pk)
+        taken = taken_by_offer().get(current.pk, 0.0)
+        if taken > 0 and uncommitted(current.quantity, taken) == 0:
+            raise OfferError(
+                _(
+                    "Offer %(code)s has nothing left on the table: approved plans took all of it. "
+                    "To take back committed aid, suspend or withdraw it (page: Committed aid; "
+                    "API: POST /api/v1/offers/%(code)s/commitments/withdraw)."
+                )
+                % {"code": current.code}
+            )
         changes = _bound_by_commitments(current, {"status": OfferStatus.WITHDRAWN})
         return update_record(
             offer, actor=actor, expected_version=expected_version, action="withdraw", **changes

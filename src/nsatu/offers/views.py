@@ -27,7 +27,7 @@ from nsatu.dashboards.views import render_list
 from nsatu.needs.models import Requirement
 from nsatu.offers.forms import OfferForm, OfferUploadForm
 from nsatu.offers.models import Offer, OfferStatus
-from nsatu.offers.services import create_offer, update_offer, withdraw_offer
+from nsatu.offers.services import OfferError, create_offer, update_offer, withdraw_offer
 from nsatu.offers.upload import read_offer_upload
 from nsatu.planning.models import Allocation
 from nsatu.shipments.services import arrival_date, scenario_start
@@ -267,8 +267,12 @@ def offer_withdraw(request: HttpRequest, code: str) -> HttpResponse:
     offer = _own_offer(request, code)
     if offer.status == OfferStatus.ALLOCATED:
         messages.error(request, _("Offer %(code)s is committed by an approved plan.") % {"code": code})
-    else:
+        return redirect("commitment-take-back", code=offer.code)
+    try:
         withdraw_offer(offer, actor=request_actor(request))
+    except OfferError as exc:
+        messages.error(request, str(exc))
+    else:
         messages.success(request, _("Offer %(code)s withdrawn.") % {"code": code})
     return redirect("my-offers")
 

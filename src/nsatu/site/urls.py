@@ -21,6 +21,7 @@ urlpatterns = [
     path("plans/", include("nsatu.planning.urls")),
     path("stress/", include("nsatu.stress.urls")),
     path("shipments/", include("nsatu.shipments.urls")),
+    path("commitments/", include("nsatu.commitments.urls")),
     path("training/", include("nsatu.training.urls")),
     path("agreements/", include("nsatu.nations.urls")),
     path("monitoring/", include("nsatu.monitoring.urls")),

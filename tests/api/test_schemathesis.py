@@ -61,12 +61,12 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
 
     from nsatu.catalog.services import create_family_alias, update_item_type
     from nsatu.commitments.services import decommit_offer
-    from nsatu.planning.services import set_planning_settings
     from nsatu.core.actors import CLI
     from nsatu.logistics.services import create_hub, create_route
     from nsatu.monitoring.models import DiscrepancyCase, MonitoredItem
     from nsatu.nations.services import create_agreement, create_pledge
     from nsatu.planning.models import Allocation, PlanRun, RunStatus
+    from nsatu.planning.services import set_planning_settings
     from nsatu.stress.models import StressCase, StressRun, StressStatus
     from nsatu.training.services import create_cohort, create_course
     from tests.shipments.builders import approved_run

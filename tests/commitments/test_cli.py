@@ -41,7 +41,10 @@ def test_approve_then_withdraw_part_then_shift_then_backfill(small: dict[str, An
     result = run("withdraw", "O-POL", "--reason", "budget", "--quantity", "0.5", "--yes")
     assert result.exit_code == 2 and "quantity: " in result.output and "whole units" in result.output
     result = run("withdraw", "O-POL", "--reason", "x", "--effective", "2031-01-01", "--yes")
-    assert result.exit_code == 2 and "effective_on: effective on 2031-01-01 is after the plan's horizon" in result.output
+    assert (
+        result.exit_code == 2
+        and "effective_on: effective on 2031-01-01 is after the plan's horizon" in result.output
+    )
 
     result = run("shift", "POL", "--reason", "coalition collapsed", "--yes")
     assert result.exit_code == 0, result.output

@@ -130,6 +130,16 @@ def test_a_suspension_turned_into_a_withdrawal_is_gone(small: dict[str, Any], ap
 
 def test_only_what_has_not_left_can_be_taken_back(small: dict[str, Any], approved: PlanRun) -> None:
     (shipment,) = shipments("O-POL").values()
+    convoy = shipping.split_shipment(shipment, 20, actor=CLI)
+    shipping.dispatch_shipment(convoy, actor=CLI, on=TODAY)
+    with pytest.raises(ValidationError) as caught:  # the message docs/planning.md quotes
+        services.decommit_offer(
+            offer("O-POL"), actor=small["POL"], kind="withdraw", quantity=41, reason="x", effective_on=TODAY
+        )
+    assert caught.value.message_dict["quantity"] == [
+        f"only 40 can be taken back effective {TODAY.isoformat()}: 20 are on their way "
+        "(dispatched shipments cannot be recalled here) and 0 leave before that day"
+    ]
     shipping.dispatch_shipment(shipment, actor=CLI, on=TODAY)
     with pytest.raises(services.CommitmentError, match="no committed aid left to take back"):
         services.decommit_offer(

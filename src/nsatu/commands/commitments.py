@@ -287,8 +287,8 @@ def register(app: typer.Typer) -> None:
         from nsatu.commitments.fulfilment import backfill_report
         from nsatu.commitments.models import Decommitment
         from nsatu.core.actors import CLI
-        from nsatu.planning.models import PlanRun, RunStatus
         from nsatu.planner.io import ScenarioError
+        from nsatu.planning.models import PlanRun, RunStatus
         from nsatu.planning.services import PlanningError, fail_stale_runs
         from nsatu.planning.tasks import execute_plan_run
 

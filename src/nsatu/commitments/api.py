@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
@@ -21,7 +21,7 @@ from ninja.pagination import paginate
 
 from nsatu.commitments import services
 from nsatu.commitments.fulfilment import backfill_report
-from nsatu.commitments.models import Decommitment, DecommitmentLine, with_commitment_figures
+from nsatu.commitments.models import Decommitment, with_commitment_figures
 from nsatu.commitments.schemas import (
     BackfillIn,
     BackfillOut,
@@ -32,6 +32,7 @@ from nsatu.commitments.schemas import (
     PreviewOut,
     TakeBackIn,
 )
+from nsatu.commitments.services import visible_commitments, visible_decommitments
 from nsatu.core.api import (
     CREATE_ERRORS,
     LIST_ERRORS,
@@ -44,39 +45,16 @@ from nsatu.core.api import (
     require_role,
 )
 from nsatu.core.choices import COMMAND_ROLES
-from nsatu.core.releasability import releasable, sees_everything
+from nsatu.core.releasability import releasable
 from nsatu.core.schemas import Code, Id, Iso3
 from nsatu.nations.models import Nation
-from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
 from nsatu.planner.io import ScenarioError
-from nsatu.planning.models import Allocation, PlanRun
+from nsatu.planning.models import PlanRun
 from nsatu.planning.schemas import PlanRunOut
 
 router = Router(tags=["commitments"])
 T = TypeVar("T")
-
-
-def visible_commitments(user: Any) -> QuerySet[Allocation]:
-    """Approved lines whose offer and requirement the user may both see."""
-    lines = Allocation.objects.filter(run__approved_at__isnull=False)
-    if not sees_everything(user):
-        lines = lines.filter(
-            offer__in=releasable(Offer.objects.all(), user),
-            requirement__in=releasable(Requirement.objects.all(), user),
-        )
-    return lines
-
-
-def visible_decommitments(user: Any) -> QuerySet[Decommitment]:
-    """Decommitments of the user's own nation, or taking back a line the user may see."""
-    queryset = Decommitment.objects.select_related("donor", "offer", "backfill_run")
-    if sees_everything(user):
-        return queryset
-    seen = DecommitmentLine.objects.filter(
-        decommitment=OuterRef("pk"), allocation__in=visible_commitments(user)
-    )
-    return queryset.filter(Q(donor_id=getattr(user, "nation_id", None)) | Exists(seen))
 
 
 def _act(call: Callable[[], T]) -> T:
@@ -146,7 +124,7 @@ def preview_offer(request: HttpRequest, code: Code, payload: PreviewIn) -> dict[
     plan = services.plan_offer_decommitment(
         offer, kind=payload.kind, effective_on=payload.effective_on, quantity=payload.quantity
     )
-    return PreviewOut.of(plan)
+    return PreviewOut.of(plan.visible_to(user))
 
 
 def _take_back(request: HttpRequest, code: str, payload: TakeBackIn, kind: str) -> Status[Decommitment]:
@@ -198,7 +176,7 @@ def preview_shift(request: HttpRequest, iso3: Iso3, effective_on: dt.date | None
     user = current_user(request)
     _act(lambda: services.check_may_decommit(user, donor))
     day = effective_on or timezone.localdate()
-    return PreviewOut.of(services.plan_donor_exit(donor, effective_on=day))
+    return PreviewOut.of(services.plan_donor_exit(donor, effective_on=day).visible_to(user))
 
 
 @router.post(

@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints
 
 from nsatu.commitments.fulfilment import BackfillReport
 from nsatu.commitments.models import Decommitment
-from nsatu.commitments.services import DecommitmentPlan
+from nsatu.commitments.services import DecommitmentPlan, visible_commitments
 from nsatu.core.schemas import NO_NUL, Quantity
 from nsatu.planning.models import Allocation, uncommitted
 from nsatu.planning.schemas import Method, TimeLimit
@@ -208,7 +208,10 @@ class DecommitmentOut(Schema):
         return obj.backfill_run_id
 
     @staticmethod
-    def resolve_lines(obj: Decommitment) -> list[dict[str, Any]]:
+    def resolve_lines(obj: Decommitment, context: Any = None) -> list[dict[str, Any]]:
+        """The lines it took aid from that the reader may see (offer and requirement both)."""
+        user = getattr((context or {}).get("request"), "user", None)
+        cuts = obj.lines.filter(allocation__in=visible_commitments(user))
         return [
             {
                 "line": cut.allocation_id,
@@ -217,7 +220,7 @@ class DecommitmentOut(Schema):
                 "requirement": cut.allocation.requirement.code,
                 "quantity": cut.quantity,
             }
-            for cut in obj.lines.select_related("allocation__offer", "allocation__requirement").order_by("pk")
+            for cut in cuts.select_related("allocation__offer", "allocation__requirement").order_by("pk")
         ]
 
 

@@ -19,6 +19,7 @@ committed and are flagged.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +42,7 @@ from nsatu.commitments.models import (
 from nsatu.core.actors import Actor, SystemActor, actor_identity
 from nsatu.core.choices import Role
 from nsatu.core.ledger import append_event
+from nsatu.core.releasability import releasable, sees_everything
 from nsatu.core.services import update_record, update_records
 from nsatu.core.tables import format_quantity, whole_number_problem
 from nsatu.nations.models import Nation
@@ -212,6 +215,89 @@ class DecommitmentPlan:
                 for move in self.offers
             ],
         }
+
+    def visible_to(self, user: Any) -> DecommitmentPlan:
+        """The plan as ``user`` may read it: what names a requirement, offer or shipment the user
+        may not open is left out (a donor's offer may serve a command-only requirement)."""
+        if sees_everything(user):
+            return self
+        requirements = _visible_codes(
+            Requirement, {line.requirement.code for line in self.lines.values()}, user
+        )
+        offers = _visible_codes(Offer, {m.code for m in self.offers}, user)
+        shipments = _visible_codes(
+            Shipment,
+            {s.code for s in [*self.flagged, *self.kept, *(c.shipment for c in self.cancelled)]},
+            user,
+        )
+        lines = {
+            k: v
+            for k, v in self.lines.items()
+            if v.requirement.code in requirements and v.offer.code in offers
+        }
+        return dataclasses.replace(
+            self,
+            lines=lines,
+            line_cuts={k: v for k, v in self.line_cuts.items() if k in lines},
+            cancelled=[c for c in self.cancelled if c.shipment.code in shipments],
+            flagged=[s for s in self.flagged if s.code in shipments],
+            kept=[s for s in self.kept if s.code in shipments],
+            requirements=[m for m in self.requirements if m.code in requirements],
+            offers=[m for m in self.offers if m.code in offers],
+        )
+
+
+def _visible_codes(model: Any, codes: set[str], user: Any) -> set[str]:
+    return set(releasable(model.objects.filter(code__in=codes), user).values_list("code", flat=True))
+
+
+def visible_record(payload: dict[str, Any], user: Any) -> dict[str, Any]:
+    """A decommitment's ledger record (``DecommitmentPlan.summary``) as ``user`` may read it."""
+    if sees_everything(user):
+        return payload
+    lines = payload.get("lines", [])
+    cuts = payload.get("cancelled", [])
+    requirements = _visible_codes(
+        Requirement, {x["requirement"] for x in [*lines, *payload.get("requirements", [])]}, user
+    )
+    offers = _visible_codes(Offer, {x["offer"] for x in [*lines, *payload.get("offers", [])]}, user)
+    shipments = _visible_codes(
+        Shipment,
+        {*(c["shipment"] for c in cuts), *payload.get("flagged", []), *payload.get("kept", [])},
+        user,
+    )
+    return {
+        **payload,
+        "lines": [x for x in lines if x["requirement"] in requirements and x["offer"] in offers],
+        "cancelled": [c for c in cuts if c["shipment"] in shipments],
+        "flagged": [c for c in payload.get("flagged", []) if c in shipments],
+        "kept": [c for c in payload.get("kept", []) if c in shipments],
+        "requirements": [x for x in payload.get("requirements", []) if x["requirement"] in requirements],
+        "offers": [x for x in payload.get("offers", []) if x["offer"] in offers],
+    }
+
+
+def visible_commitments(user: Any) -> QuerySet[Allocation]:
+    """Approved lines whose offer and requirement the user may both see."""
+    lines = Allocation.objects.filter(run__approved_at__isnull=False)
+    if not sees_everything(user):
+        lines = lines.filter(
+            offer__in=releasable(Offer.objects.all(), user),
+            requirement__in=releasable(Requirement.objects.all(), user),
+        )
+    return lines
+
+
+def visible_decommitments(user: Any) -> QuerySet[Decommitment]:
+    """Decommitments of the user's own nation, or taking back a line the user may see."""
+    queryset = Decommitment.objects.select_related("donor", "offer__item_type", "backfill_run")
+    if sees_everything(user):
+        return queryset
+    seen = DecommitmentLine.objects.filter(
+        decommitment=OuterRef("pk"), allocation__in=visible_commitments(user)
+    )
+    own = Q(donor_id=getattr(user, "nation_id", None)) if getattr(user, "nation_id", None) else Q(pk__in=[])
+    return queryset.filter(own | Exists(seen))
 
 
 def _plan_last_day() -> tuple[dt.date, dt.date]:
@@ -392,8 +478,11 @@ def _moves(plan: DecommitmentPlan, offers: list[Offer], *, withdraw_rests: bool)
         requirement = requirements[pk]
         before = served.get(pk, 0.0)
         after = uncommitted(before, per_requirement[pk])
+        whole = all(
+            line.offer.item_type.is_whole for line in plan.lines.values() if line.requirement_id == pk
+        )
         plan.requirements.append(
-            StatusMove(requirement, before, after, _requirement_status(requirement, after))
+            StatusMove(requirement, before, after, _requirement_status(requirement, after), whole)
         )
     committed, taken, held = committed_by_offer(), taken_by_offer(), held_by_offer()
     per_offer: dict[int, float] = defaultdict(float)

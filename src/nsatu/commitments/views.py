@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nsatu.commitments import services
-from nsatu.commitments.api import visible_commitments, visible_decommitments
 from nsatu.commitments.forms import ShiftForm, TakeBackForm
 from nsatu.commitments.fulfilment import backfill_report
 from nsatu.commitments.models import Decommitment, DecommitmentState, with_commitment_figures
+from nsatu.commitments.services import visible_commitments, visible_decommitments, visible_record
 from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.core.models import Event
@@ -189,7 +189,7 @@ def take_back(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 messages.success(request, _done_message(decommitment))
                 return redirect("decommitment", decommitment_id=decommitment.pk)
-            context["plan"] = services.plan_offer_decommitment(offer, **arguments)
+            context["plan"] = services.plan_offer_decommitment(offer, **arguments).visible_to(request.user)
             context["values"] = _form_values(form)
         except ValidationError as exc:
             _show_errors(form, exc)
@@ -228,7 +228,9 @@ def political_shift(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _done_message(decommitment))
                 return redirect("decommitment", decommitment_id=decommitment.pk)
-            context["plan"] = services.plan_donor_exit(data["donor"], effective_on=data["effective_on"])
+            context["plan"] = services.plan_donor_exit(
+                data["donor"], effective_on=data["effective_on"]
+            ).visible_to(request.user)
             context["values"] = _form_values(form)
         except ValidationError as exc:
             _show_errors(form, exc)
@@ -256,7 +258,7 @@ def decommitment_detail(request: HttpRequest, decommitment_id: int) -> HttpRespo
     role = _role(request)
     context: dict[str, Any] = {
         "decommitment": decommitment,
-        "done": event.payload if event is not None else {},
+        "done": visible_record(event.payload, request.user) if event is not None else {},
         "whole": bool(decommitment.offer and decommitment.offer.item_type.is_whole),
         "may_end": decommitment.state == DecommitmentState.SUSPENDED
         and services.may_decommit(request.user, decommitment.donor),

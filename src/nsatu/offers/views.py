@@ -22,6 +22,7 @@ from nsatu.core.choices import Role
 from nsatu.core.previews import preview_path, save_preview
 from nsatu.core.releasability import releasable
 from nsatu.core.services import ConflictError
+from nsatu.core.tables import format_quantity
 from nsatu.dashboards.lists import OFFERS, Column, Filter, ListSpec, table_export, table_page
 from nsatu.dashboards.views import render_list
 from nsatu.needs.models import Requirement
@@ -74,7 +75,13 @@ MY_OFFERS = ListSpec(
         Column(gettext_lazy("Id"), lambda o: o.code, ("code",), "id"),
         Column(gettext_lazy("Item"), lambda o: o.item_type.name, ("item_type__name", "code"), "item"),
         Column(gettext_lazy("Family"), lambda o: o.item_type.family.code),
-        Column(gettext_lazy("Quantity"), lambda o: o.quantity, ("quantity", "code"), "quantity"),
+        Column(
+            gettext_lazy("Quantity"),
+            lambda o: o.quantity,
+            ("quantity", "code"),
+            "quantity",
+            lambda o: format_quantity(o.quantity, o.item_type.is_whole),
+        ),
         Column(
             gettext_lazy("Available from"),
             lambda o: o.available_from,
@@ -134,7 +141,13 @@ def destinations_spec(start: dt.date) -> ListSpec:
                 "requirement",
             ),
             Column(gettext_lazy("Title"), lambda a: a.requirement.title),
-            Column(gettext_lazy("Quantity"), lambda a: a.quantity, ("quantity", "offer__code"), "quantity"),
+            Column(
+                gettext_lazy("Quantity"),
+                lambda a: a.quantity,
+                ("quantity", "offer__code"),
+                "quantity",
+                lambda a: format_quantity(a.quantity, a.offer.item_type.is_whole),
+            ),
             Column(gettext_lazy("Hub"), lambda a: a.hub.code, ("hub__code", "offer__code"), "hub"),
             Column(
                 gettext_lazy("Arrival week"),

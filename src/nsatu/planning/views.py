@@ -21,6 +21,7 @@ from nsatu.core.actors import request_actor
 from nsatu.core.choices import COMMAND_ROLES, Role
 from nsatu.core.previews import preview_dir, preview_path, save_preview
 from nsatu.core.releasability import releasable
+from nsatu.core.tables import format_quantity
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Nation
@@ -234,7 +235,13 @@ def run_lines_spec(run: PlanRun) -> ListSpec:
                 "donor",
             ),
             Column(gettext_lazy("Item"), lambda a: a.offer.item_type.name),
-            Column(gettext_lazy("Quantity"), lambda a: a.quantity, ("quantity", "offer__code"), "quantity"),
+            Column(
+                gettext_lazy("Quantity"),
+                lambda a: a.quantity,
+                ("quantity", "offer__code"),
+                "quantity",
+                lambda a: format_quantity(a.quantity, a.offer.item_type.is_whole),
+            ),
             Column(gettext_lazy("Hub"), lambda a: a.hub.code, ("hub__code", "arrival_week"), "hub"),
             Column(
                 gettext_lazy("Arrival week"),

@@ -32,7 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.nations.models import Agreement
 from nsatu.offers.models import Offer
-from nsatu.planning.models import Allocation
+from nsatu.planner.io import format_number
+from nsatu.planning.models import Allocation, active_line_quantities
 from nsatu.shipments.choices import SHIPPED_STATES, ShipmentState
 from nsatu.shipments.models import ItemValue, Shipment
 
@@ -196,9 +197,13 @@ def aid_chains(
     )
     for line in lines.order_by("offer_id", "pk"):
         committed[line.offer_id].append(line)
+    # what approved lines still commit: suspended and withdrawn aid is no longer committed
+    active = active_line_quantities([line for offer_lines in committed.values() for line in offer_lines])
     for offer_lines in committed.values():
         offer = offer_lines[0].offer
-        units = sum(line.quantity for line in offer_lines)
+        units = sum(active[line.pk] for line in offer_lines)
+        if units <= 0:
+            continue
         approved = min(line.run.approved_at for line in offer_lines if line.run.approved_at)
         value, currency = _valued(units, values.get(offer.item_type_id))
         place(
@@ -206,7 +211,7 @@ def aid_chains(
                 "stage": "committed",
                 "date": approved.date(),
                 "ref": f"offer-{offer.code}",
-                "description": f"{offer.code}: {units:g} x {offer.item_type.name}",
+                "description": f"{offer.code}: {format_number(units)} x {offer.item_type.name}",
                 "code": offer.code,
                 "item": offer.item_type.name,
                 "units": units,
@@ -221,6 +226,7 @@ def aid_chains(
     moved = shipments.filter(state__in=SHIPPED_STATES).select_related("item_type")
     for shipment in moved.order_by("pk"):
         unit_value = values.get(shipment.item_type_id)
+        item = shipment.item_type.name
         assert shipment.dispatched_on is not None
         value, currency = _valued(shipment.quantity, unit_value)
         place(
@@ -228,7 +234,7 @@ def aid_chains(
                 "stage": "shipped",
                 "date": shipment.dispatched_on,
                 "ref": f"shipment-{shipment.code}",
-                "description": f"{shipment.code}: {shipment.quantity:g} x {shipment.item_type.name}",
+                "description": f"{shipment.code}: {format_number(shipment.quantity)} x {item}",
                 "code": shipment.code,
                 "item": shipment.item_type.name,
                 "units": shipment.quantity,
@@ -247,7 +253,7 @@ def aid_chains(
                     "stage": "received",
                     "date": shipment.received_on,
                     "ref": f"receipt-{shipment.code}",
-                    "description": f"{shipment.code} received: {units:g} x {shipment.item_type.name}",
+                    "description": f"{shipment.code} received: {format_number(units)} x {item}",
                     "code": shipment.code,
                     "item": shipment.item_type.name,
                     "units": units,

@@ -37,7 +37,7 @@ from nsatu.shipments.schemas import ReceiptIn, ReconciliationOut, ShipmentOut, S
 router = Router(tags=["shipments"])
 
 Step = Literal["dispatch", "at-hub", "hand-over"]
-State = Literal["planned", "dispatched", "at_hub", "handed_over", "received"]
+State = Literal["planned", "dispatched", "at_hub", "handed_over", "received", "cancelled"]
 
 STEP_SERVICES: dict[str, Callable[..., Shipment]] = {
     "dispatch": services.dispatch_shipment,

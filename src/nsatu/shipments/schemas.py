@@ -48,13 +48,18 @@ class ShipmentOut(Schema):
     hub: str
     item_type: str
     quantity: float
-    state: str = Field(description="planned, dispatched, at_hub, handed_over or received")
-    next_step: str | None = Field(description="dispatch, at-hub, hand-over, receipt; null once received")
+    state: str = Field(description="planned, dispatched, at_hub, handed_over, received or cancelled")
+    next_step: str | None = Field(
+        description="dispatch, at-hub, hand-over, receipt; null once received or cancelled"
+    )
     planned_arrival: dt.date
     days_late: int = Field(description="days past the planned arrival, at receipt or today")
     dispatched_on: dt.date | None
     received_on: dt.date | None
     quantity_received: float | None
+    cancelled_on: dt.date | None = Field(description="when its commitment was taken back before dispatch")
+    flag: str = Field(description="set when its commitment was taken back while it was on its way")
+    flagged_on: dt.date | None
     releasability: str
     releasable_to: list[str]
     version: int
@@ -104,7 +109,9 @@ class ShipmentOut(Schema):
 
 class StepIn(Schema):
     version: Version | None = None
-    on: dt.date | None = Field(None, description="the day of the step; default today")
+    on: dt.date | None = Field(
+        None, description="the day of the step; default today; from the plan's approval to its horizon's end"
+    )
     serials: Serials = Field(
         default_factory=list, description="dispatch only: one per unit of a serialised item"
     )
@@ -112,7 +119,10 @@ class StepIn(Schema):
 
 class ReceiptIn(Schema):
     version: Version | None = None
-    on: dt.date | None = Field(None, description="the day of the receipt; default today")
+    on: dt.date | None = Field(
+        None,
+        description="the day of the receipt; default today; from the plan's approval to its horizon's end",
+    )
     quantity_received: Count = Field(description="units of the shipped item that arrived, damaged included")
     damaged: Count = 0
     wrong_item: Count = Field(0, description="units of something else that came instead")

@@ -22,6 +22,7 @@ from nsatu.core.actors import request_actor
 from nsatu.core.choices import Role
 from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.core.services import ConflictError
+from nsatu.core.tables import format_quantity
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.logistics.models import Hub
 from nsatu.monitoring.evidence import may_attach
@@ -81,7 +82,13 @@ def _days_late(shipment: Shipment) -> int:
 
 
 # Columns several shipment tables share (one definition, one sort key each).
-QUANTITY = Column(gettext_lazy("Quantity"), lambda s: s.quantity, ("quantity", "code"), "quantity")
+QUANTITY = Column(
+    gettext_lazy("Quantity"),
+    lambda s: s.quantity,
+    ("quantity", "code"),
+    "quantity",
+    lambda s: format_quantity(s.quantity, s.item_type.is_whole),
+)
 STATE = Column(
     gettext_lazy("State"), lambda s: s.state, ("state", "code"), "state", show=lambda s: s.get_state_display()
 )
@@ -106,7 +113,11 @@ SHIPMENTS = ListSpec(
         PLANNED_ARRIVAL,
         Column(gettext_lazy("Dispatched"), lambda s: s.dispatched_on),
         Column(gettext_lazy("Received"), lambda s: s.received_on, ("received_on", "code"), "received"),
-        Column(gettext_lazy("Units received"), lambda s: s.quantity_received),
+        Column(
+            gettext_lazy("Units received"),
+            lambda s: s.quantity_received,
+            show=lambda s: format_quantity(s.quantity_received, s.item_type.is_whole),
+        ),
         Column(gettext_lazy("Days late"), _days_late),
         Column(
             gettext_lazy("Releasability"), lambda s: s.releasability, show=lambda s: s.releasability_label

@@ -88,7 +88,8 @@ def _arrivals(family: Family, user: Any, start: dt.date) -> tuple[dict[int, floa
     delivered: dict[int, float] = {}
     planned: dict[int, float] = {}
     shipments: QuerySet[Shipment] = releasable(Shipment.objects.filter(item_type__family=family), user)
-    for s in shipments.only("state", "quantity", "quantity_received", "received_on", "planned_arrival"):
+    kept = shipments.exclude(state=ShipmentState.CANCELLED)  # taken back: it will not arrive
+    for s in kept.only("state", "quantity", "quantity_received", "received_on", "planned_arrival"):
         if s.state == ShipmentState.RECEIVED and s.received_on is not None:
             week = _week_of(s.received_on, start)
             delivered[week] = delivered.get(week, 0.0) + (s.quantity_received or 0.0)

@@ -80,6 +80,13 @@ def small(db: Any, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+def pol_shipment() -> str:
+    """The code of O-POL's one shipment (codes follow the line's key, which PostgreSQL does not reset)."""
+    from nsatu.shipments.models import Shipment
+
+    return Shipment.objects.get(offer__code="O-POL").code
+
+
 @pytest.fixture
 def approved(small: dict[str, Any]) -> PlanRun:
     """The greedy plan of the small scenario, approved (its shipments planned)."""

@@ -13,6 +13,7 @@ from nsatu.commitments.models import Decommitment
 from nsatu.core.models import Event
 from nsatu.planning.models import PlanRun
 from nsatu.planning.tasks import execute_plan_run
+from tests.commitments.conftest import pol_shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,7 @@ def test_preview_writes_nothing_and_the_action_does_what_it_said(
     small: dict[str, Any], approved: PlanRun
 ) -> None:
     client = client_for(small["POL"])
+    code = pol_shipment()
     before = Event.objects.count()
     body = {"kind": "suspend", "quantity": 20, "reason": "licence review", "effective_on": TODAY}
     preview = post(client, "/offers/O-POL/commitments/preview", body)
@@ -62,7 +64,7 @@ def test_preview_writes_nothing_and_the_action_does_what_it_said(
     shown = preview.json()
     assert Event.objects.count() == before and not Decommitment.objects.exists()
     assert shown["quantity"] == 20 and shown["available"] == 60
-    assert shown["cancelled"] == [{"shipment": "SHP-000001", "quantity": 20, "whole": False}]
+    assert shown["cancelled"] == [{"shipment": code, "quantity": 20, "whole": False}]
     assert shown["requirements"][0]["status_after"] == "partial"
     del body["kind"]
     done = post(client, "/offers/O-POL/commitments/suspend", body)
@@ -76,7 +78,7 @@ def test_preview_writes_nothing_and_the_action_does_what_it_said(
     assert decommitment["lines"] == [{"line": shown["lines"][0]["line"], "run": approved.pk, "offer": "O-POL",
                                       "requirement": "R1", "quantity": 20}]  # fmt: skip
     shipments = {s["code"]: s for s in client.get("/api/v1/shipments?donor=POL").json()["items"]}
-    assert shipments["SHP-000001"]["quantity"] == 40 and shipments["SHP-000001-2"]["state"] == "cancelled"
+    assert shipments[code]["quantity"] == 40 and shipments[f"{code}-2"]["state"] == "cancelled"
     resumed = client.post(f"/api/v1/decommitments/{decommitment['id']}/resume")
     assert resumed.status_code == 200 and resumed.json()["state"] == "resumed"
     assert client.post(f"/api/v1/decommitments/{decommitment['id']}/resume").status_code == 409

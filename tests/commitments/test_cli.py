@@ -12,7 +12,7 @@ from nsatu.commitments.models import Decommitment
 from nsatu.core.models import Event
 from nsatu.planning.models import PlanRun
 from nsatu.shipments.models import Shipment
-from tests.commitments.conftest import planned
+from tests.commitments.conftest import planned, pol_shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,14 @@ def test_approve_then_withdraw_part_then_shift_then_backfill(small: dict[str, An
     assert result.exit_code == 0 and "O-POL" in result.output and "60" in result.output
 
     # shown first; answering no writes nothing
+    code = pol_shipment()
     before = Event.objects.count()
     result = run("withdraw", "O-POL", "--reason", "budget", "--quantity", "20", input="n\n")
-    assert result.exit_code == 1 and "SHP-000001 (20 split off)" in result.output
+    assert result.exit_code == 1 and f"{code} (20 split off)" in result.output
     assert Event.objects.count() == before
     result = run("withdraw", "O-POL", "--reason", "budget", "--quantity", "20", "--yes")
     assert result.exit_code == 0, result.output
-    assert Shipment.objects.get(code="SHP-000001").quantity == 40
+    assert Shipment.objects.get(code=code).quantity == 40
 
     result = run("withdraw", "O-POL", "--reason", "budget", "--quantity", "0.5", "--yes")
     assert result.exit_code == 2 and "quantity: " in result.output and "whole units" in result.output

@@ -13,6 +13,7 @@ from nsatu.needs.models import Requirement
 from nsatu.planning.models import PlanRun
 from nsatu.planning.tasks import execute_plan_run
 from nsatu.shipments.models import Shipment
+from tests.commitments.conftest import pol_shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +38,17 @@ def test_the_list_shows_each_line_as_it_stands(small: dict[str, Any], approved: 
 
 def test_take_back_previews_then_confirms(small: dict[str, Any], approved: PlanRun) -> None:
     client = client_for(small["POL"])
+    code = pol_shipment()
     form = {"kind": "withdraw", "quantity": "20", "reason": "budget cut", "effective_on": TODAY}
     preview = client.post("/commitments/offer/O-POL/", {**form, "preview": "1"}).content.decode()
-    assert "What this will undo" in preview and "SHP-000001" in preview and "Partly met" in preview
+    assert "What this will undo" in preview and code in preview and "Partly met" in preview
     assert not Decommitment.objects.exists()
     done = client.post("/commitments/offer/O-POL/", {**form, "confirm": "1"}, follow=True)
     html = done.content.decode()
     decommitment = Decommitment.objects.get()
     assert done.redirect_chain[-1][0] == f"/commitments/{decommitment.pk}/"
-    assert "withdraw 20 of POL" in html and "SHP-000001-2" in html
-    assert Shipment.objects.get(code="SHP-000001-2").state == "cancelled"
+    assert "withdraw 20 of POL" in html and f"{code}-2" in html
+    assert Shipment.objects.get(code=f"{code}-2").state == "cancelled"
     assert Requirement.objects.get(code="R1").status == "partial"
 
 

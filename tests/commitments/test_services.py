@@ -28,7 +28,7 @@ from nsatu.planning.services import approve_plan_run
 from nsatu.shipments import services as shipping
 from nsatu.shipments.choices import ShipmentState
 from nsatu.shipments.models import Shipment
-from tests.commitments.conftest import planned
+from tests.commitments.conftest import planned, pol_shipment
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +157,9 @@ def test_a_future_effective_date_keeps_what_leaves_before_it(
 ) -> None:
     # O-POL's convoy leaves on 2027-01-02: a withdrawal effective from the 3rd lets it go
     plan = services.plan_offer_decommitment(offer("O-POL"), kind="withdraw", effective_on=dt.date(2027, 1, 3))
-    assert [s.code for s in plan.kept] == ["SHP-000001"] and not plan.line_cuts
+    assert [s.code for s in plan.kept] == [pol_shipment()] and not plan.line_cuts
     plan = services.plan_offer_decommitment(offer("O-POL"), kind="withdraw", effective_on=dt.date(2027, 1, 2))
-    assert [cut.shipment.code for cut in plan.cancelled] == ["SHP-000001"] and plan.quantity == 60
+    assert [cut.shipment.code for cut in plan.cancelled] == [pol_shipment()] and plan.quantity == 60
 
 
 def test_quantities_dates_and_reasons_are_checked_naming_the_field(

@@ -87,9 +87,7 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     cohort = create_cohort(course, actor=CLI, seats_filled=10)
     # An approved run of another offer: its approval plans the shipment (O-public stays offered).
     shipment = approved_run(world, [(world.offers["coalition"], 2, 3)]).allocations.get().shipments.get()
-    # A suspension of half of it, so resume, withdraw and backfill reach the services (and a
-    # scenario loaded, so the backfill's figures have requirements to count).
-    set_planning_settings(actor=CLI, name="api", recipient=world.nations["UKR"])
+    # A suspension of half of it, so resume, withdraw and backfill reach the services.
     decommitment = decommit_offer(
         world.offers["coalition"], actor=CLI, kind="suspend", quantity=1, reason="review",
         effective_on=dt.date.today(),
@@ -144,6 +142,9 @@ def known(world: Any, settings: Any, tmp_path: Any) -> dict[str, str]:
     evidence = attach_evidence(
         received, io.BytesIO(png_bytes()), filename="waybill.png", kind="waybill", actor=CLI
     )
+    # A scenario loaded last (approvals above check crews only once one is), so the
+    # backfill's figures have requirements to count.
+    set_planning_settings(actor=CLI, name="api", recipient=world.nations["UKR"])
     return {
         "monitored-items": str(item.pk),
         "inventories": inventory.code,

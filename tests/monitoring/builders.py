@@ -11,7 +11,7 @@ from nsatu.core.actors import CLI
 from nsatu.monitoring.models import MonitoredItem
 from nsatu.shipments import services as shipments
 from nsatu.shipments.models import Shipment
-from tests.shipments.builders import handed_over, shipments_for
+from tests.shipments.builders import APPROVED_DAYS_AGO, handed_over, shipments_for
 
 
 def received(
@@ -29,8 +29,10 @@ def received(
     """
     if not world.item.serialised:
         world.item = update_item_type(world.item, actor=CLI, serialised=True)
-    (shipment,) = shipments_for(world, [(world.offers[offer], len(serials), week)])
     day = on or dt.date.today() - dt.timedelta(days=1)
+    # approved before it was dispatched: a step may not come before its plan's approval
+    days_ago = max(APPROVED_DAYS_AGO, (dt.date.today() - day).days + 3)
+    (shipment,) = shipments_for(world, [(world.offers[offer], len(serials), week)], days_ago=days_ago)
     handed_over(shipment, serials=serials, on=day - dt.timedelta(days=2))
     shipments.receive_shipment(
         shipment,

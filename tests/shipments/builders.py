@@ -85,9 +85,12 @@ def backdate_approval(run: PlanRun, days_ago: int = APPROVED_DAYS_AGO) -> PlanRu
     return run
 
 
-def shipments_for(world: Any, lines: Sequence[tuple[Any, float, int]]) -> list[Shipment]:
-    """Approved lines turned into planned shipments (whether or not approval already made them)."""
-    run = approved_run(world, lines)
+def shipments_for(
+    world: Any, lines: Sequence[tuple[Any, float, int]], *, days_ago: int = APPROVED_DAYS_AGO
+) -> list[Shipment]:
+    """Approved lines (approved ``days_ago`` days back) turned into planned shipments
+    (whether or not approval already made them)."""
+    run = approved_run(world, lines, days_ago=days_ago)
     services.create_shipments_for_run(run, actor=CLI)
     return run_shipments(run)
 

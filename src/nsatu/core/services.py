@@ -32,6 +32,15 @@ class ConflictError(Exception):
     """Someone else saved the record since it was read (optimistic version check)."""
 
 
+class RecordInUseError(ConflictError):
+    """A record others depend on cannot be deleted or retired now; the message says what holds it."""
+
+
+def runs_naming(lines: models.QuerySet[Any]) -> list[int]:
+    """The plan runs whose lines are ``lines``, sorted (what a delete would take from their records)."""
+    return sorted(set(lines.values_list("run_id", flat=True)))
+
+
 def object_type(obj: models.Model | type[models.Model]) -> str:
     """`app.model`, as events name the kind of object."""
     meta = obj._meta

@@ -56,7 +56,9 @@ def week_start(start: dt.date, week: int) -> dt.date:
 
 def visible_requirements(user: Any) -> QuerySet[Requirement]:
     """Requirements the user may see, cancelled ones left out (they no longer ask for anything)."""
-    return releasable(Requirement.objects.exclude(status=RequirementStatus.CANCELLED), user)
+    return releasable(
+        Requirement.objects.exclude(status__in=[RequirementStatus.CANCELLED, RequirementStatus.RETIRED]), user
+    )
 
 
 def visible_allocations(run: PlanRun | None, user: Any) -> QuerySet[Allocation]:

@@ -175,9 +175,19 @@ def cancel_requirement(request: HttpRequest, code: Code) -> Requirement:
     return get_or_404(_visible(request), "requirement", pk=requirement.pk)
 
 
-@router.delete("/requirements/{code}", response={204: None, **WRITE_ERRORS}, summary="Delete a requirement")
-def delete_requirement(request: HttpRequest, code: Code) -> Status[None]:
-    """Delete a requirement nothing refers to (coordinators; others cancel); 409 otherwise."""
+@router.delete(
+    "/requirements/{code}",
+    response={204: None, 200: RequirementOut, **WRITE_ERRORS},
+    summary="Delete (or retire) a requirement",
+)
+def delete_requirement(request: HttpRequest, code: Code) -> Status[Requirement | None]:
+    """Delete a requirement nothing refers to (204; coordinators; others cancel). One that plan runs
+    name is retired instead (200, the requirement with status `retired`: their records keep it);
+    409 while approved plans commit aid to it or offers are earmarked for it."""
     actor = coordinator(request, "delete requirements (cancel it instead)")
-    services.delete_requirement(get_or_404(_visible(request), "requirement", code=code), actor=actor)
-    return Status(204, None)
+    retired = services.delete_requirement(
+        get_or_404(_visible(request), "requirement", code=code), actor=actor
+    )
+    if retired is None:
+        return Status(204, None)
+    return Status(200, get_or_404(_visible(request), "requirement", pk=retired.pk))

@@ -10,7 +10,7 @@ from nsatu.core.schemas import Code, Iso3, Marking, Quantity, Title, Version, li
 from nsatu.needs.models import Requirement
 
 Priority = Annotated[int, Field(ge=1, le=5, description="1 = most urgent .. 5")]
-Status = Literal["open", "partial", "met", "cancelled"]
+Status = Literal["open", "partial", "met", "cancelled", "retired"]
 Families = Annotated[list[Code], Field(max_length=200)]
 Nations = Annotated[list[Iso3], Field(max_length=100)]
 

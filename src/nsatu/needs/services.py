@@ -14,7 +14,7 @@ from nsatu.catalog.models import Capability, Family
 from nsatu.core.actors import Actor
 from nsatu.core.choices import Releasability, Role
 from nsatu.core.ownership import ensure_coordinator, ensure_own_nation, ensure_owner
-from nsatu.core.services import create_record, delete_record, update_record
+from nsatu.core.services import RecordInUseError, create_record, delete_record, runs_naming, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.planner.io import format_number
@@ -106,7 +106,41 @@ def cancel_requirement(requirement: Requirement, *, actor: Actor) -> Requirement
     return update_record(requirement, actor=actor, action="cancel", status=RequirementStatus.CANCELLED)
 
 
-def delete_requirement(requirement: Requirement, *, actor: Actor) -> None:
-    """Delete a requirement (coordinators; the others cancel it)."""
+def delete_requirement(requirement: Requirement, *, actor: Actor) -> Requirement | None:
+    """Delete a requirement (coordinators; the others cancel it); returns None.
+
+    A requirement plan runs name is their record: it is retired instead (status
+    ``retired``, event ``retire``: out of planning, kept for the runs' lines and
+    metrics) and returned. Refused (``RecordInUseError``) while approved plans still
+    commit aid to it or offers are earmarked for it.
+    """
     ensure_coordinator(actor, doing=_("delete requirements (cancel it instead)"))
-    delete_record(requirement, actor=actor)
+    with transaction.atomic():
+        current = Requirement.objects.select_for_update().get(pk=requirement.pk)
+        runs = runs_naming(current.allocations.all())
+        if not runs:
+            delete_record(current, actor=actor)
+            return None
+        committed = committed_by_requirement().get(current.pk, 0.0)
+        if committed > 0:
+            raise RecordInUseError(
+                _(
+                    "Requirement %(code)s cannot be deleted or retired: approved plans commit %(committed)s "
+                    "to it. Take that aid back first (Committed aid), or cancel the requirement."
+                )
+                % {"code": current.code, "committed": format_number(committed)}
+            )
+        earmarked = sorted(current.earmarked_offers.values_list("code", flat=True))
+        if earmarked:
+            raise RecordInUseError(
+                _(
+                    "Requirement %(code)s cannot be deleted or retired: "
+                    "offers %(offers)s are earmarked for it."
+                )
+                % {"code": current.code, "offers": ", ".join(earmarked)}
+            )
+        return (
+            update_record(current, actor=actor, action="retire", status=RequirementStatus.RETIRED)
+            if current.status != RequirementStatus.RETIRED
+            else current
+        )

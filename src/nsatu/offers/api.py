@@ -167,9 +167,17 @@ def withdraw_offer(request: HttpRequest, code: Code, version: Version | None = N
     return get_or_404(_visible(request), "offer", pk=offer.pk)
 
 
-@router.delete("/offers/{code}", response={204: None, **WRITE_ERRORS}, summary="Delete an offer")
-def delete_offer(request: HttpRequest, code: Code) -> Status[None]:
-    """Delete an offer (coordinators; donors withdraw instead); 409 while plans refer to it."""
+@router.delete(
+    "/offers/{code}",
+    response={204: None, 200: OfferOut, **WRITE_ERRORS},
+    summary="Delete (or retire) an offer",
+)
+def delete_offer(request: HttpRequest, code: Code) -> Status[Offer | None]:
+    """Delete an offer nothing refers to (204; coordinators; donors withdraw instead). One that plan
+    runs or shipments name is retired instead (200, status `retired`); 409 while aid of it is committed,
+    held or on its way."""
     actor = coordinator(request, "delete offers (withdraw it instead)")
-    services.delete_offer(get_or_404(_visible(request), "offer", code=code), actor=actor)
-    return Status(204, None)
+    retired = services.delete_offer(get_or_404(_visible(request), "offer", code=code), actor=actor)
+    if retired is None:
+        return Status(204, None)
+    return Status(200, get_or_404(_visible(request), "offer", pk=retired.pk))

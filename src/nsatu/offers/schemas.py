@@ -9,7 +9,7 @@ from pydantic import Field
 from nsatu.core.schemas import Code, Iso3, Marking, Note, Quantity, Version, listed_nations, reference
 from nsatu.offers.models import Offer
 
-OfferState = Literal["offered", "withdrawn", "allocated"]
+OfferState = Literal["offered", "withdrawn", "allocated", "retired"]
 Nations = Annotated[list[Iso3], Field(max_length=100)]
 
 

@@ -14,12 +14,18 @@ from nsatu.catalog.models import ItemType
 from nsatu.core.actors import Actor
 from nsatu.core.choices import Releasability, Role
 from nsatu.core.ownership import ensure_coordinator, ensure_own_nation, ensure_owner
-from nsatu.core.services import create_record, delete_record, update_record
+from nsatu.core.services import RecordInUseError, create_record, delete_record, runs_naming, update_record
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.io import format_number
-from nsatu.planning.models import quantity_tolerance, taken_by_offer, uncommitted
+from nsatu.planning.models import (
+    committed_by_offer,
+    held_by_offer,
+    quantity_tolerance,
+    taken_by_offer,
+    uncommitted,
+)
 
 
 def create_offer(
@@ -136,7 +142,34 @@ def withdraw_offer(offer: Offer, *, actor: Actor, expected_version: int | None =
         )
 
 
-def delete_offer(offer: Offer, *, actor: Actor) -> None:
-    """Delete an offer (coordinators; donors withdraw it)."""
+def delete_offer(offer: Offer, *, actor: Actor) -> Offer | None:
+    """Delete an offer (coordinators; donors withdraw it); returns None.
+
+    An offer plan runs or shipments name is their record: it is retired instead
+    (status ``retired``, event ``retire``: out of planning, kept for the records)
+    and returned. Refused (``RecordInUseError``) while approved plans commit aid of
+    it, a suspension holds some, or a shipment of it is still to arrive.
+    """
     ensure_coordinator(actor, doing=_("delete offers (withdraw it instead)"))
-    delete_record(offer, actor=actor)
+    with transaction.atomic():
+        current = Offer.objects.select_for_update().get(pk=offer.pk)
+        runs = runs_naming(current.allocations.all())
+        if not runs and not current.shipments.exists():
+            delete_record(current, actor=actor)
+            return None
+        held = committed_by_offer().get(current.pk, 0.0) + held_by_offer().get(current.pk, 0.0)
+        moving = current.shipments.exclude(state__in=["received", "cancelled"]).count()
+        if held > 0 or moving:
+            raise RecordInUseError(
+                _(
+                    "Offer %(code)s cannot be deleted or retired: approved plans commit or hold %(held)s "
+                    "of it and %(moving)s of its shipments are still to arrive. Take its committed aid "
+                    "back first (Committed aid)."
+                )
+                % {"code": current.code, "held": format_number(held), "moving": moving}
+            )
+        return (
+            update_record(current, actor=actor, action="retire", status=OfferStatus.RETIRED)
+            if current.status != OfferStatus.RETIRED
+            else current
+        )

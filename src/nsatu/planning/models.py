@@ -126,6 +126,13 @@ class PlanRun(TrackedModel):
         return str(PHASE_LABELS.get(self.phase, self.phase))
 
     @property
+    def stale(self) -> bool:
+        """Finished, not approved, and planned on inputs that changed since (planning.records)."""
+        from nsatu.planning.records import is_stale
+
+        return is_stale(self)
+
+    @property
     def gap_percent(self) -> float | None:
         """The relative gap between the best plan and the proven bound, in percent."""
         return None if self.gap is None else 100.0 * self.gap

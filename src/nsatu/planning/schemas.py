@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import Field
 
 from nsatu.planning.models import Allocation, PlanRun, releasable_metrics, visible_requirement_codes
+from nsatu.planning.records import is_stale
 
 Method = Literal["optimal", "greedy", "country", "robust"]
 RunState = Literal["queued", "running", "done", "failed"]
@@ -47,6 +48,14 @@ class PlanRunOut(Schema):
     finished_at: dt.datetime | None
     approved_at: dt.datetime | None
     approved_by: str
+    stale: bool = Field(
+        description="finished, not approved, and its inputs (requirements, offers, commitments...) "
+        "changed since it was planned"
+    )
+
+    @staticmethod
+    def resolve_stale(obj: PlanRun) -> bool:
+        return is_stale(obj)
 
     @staticmethod
     def resolve_metrics(obj: PlanRun, context: Any = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from nsatu.planner.io import ScenarioError
 from nsatu.planner.progress import ProgressEvent
 from nsatu.planning.adapters import save_plan, scenario_from_db
 from nsatu.planning.models import PlanRun, RunStatus
+from nsatu.planning.records import current_seq
 
 PROGRESS_EVERY_SECONDS = 0.5
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def execute_plan_run(run_id: int) -> None:
     heartbeat = Heartbeat(PlanRun, run_id, RunStatus.RUNNING)
     heartbeat.start()
     try:
+        # before the scenario is read: an event in between makes the run stale, never the reverse
+        PlanRun.objects.filter(pk=run_id).update(input_seq=current_seq())
         scenario = scenario_from_db()
         plan = run_method(scenario, run.method, time_limit=run.time_limit, progress=_ProgressWriter(run_id))
         # The baselines on the same data, for the comparison every plan is shown with.

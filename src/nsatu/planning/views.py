@@ -30,6 +30,7 @@ from nsatu.offers.models import Offer
 from nsatu.planner.metrics import hub_summary
 from nsatu.planning.forms import CompareForm, PlanRunForm, ScenarioUploadForm
 from nsatu.planning.models import METHOD_LABELS, Allocation, PlanRun, RunStatus, method_label
+from nsatu.planning.records import is_stale
 from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
 
 # Lazy: the labels are read per request, in the reader's language.
@@ -137,6 +138,7 @@ PLAN_RUNS = ListSpec(
         Column(gettext_lazy("Finished"), lambda r: r.finished_at, ("finished_at", "pk"), "finished"),
         Column(gettext_lazy("Approved"), lambda r: r.approved_at, ("approved_at", "pk"), "approved"),
         Column(gettext_lazy("Approved by"), lambda r: r.approved_by),
+        Column(gettext_lazy("Stale"), is_stale),
     ],
     filters=[
         Filter(
@@ -279,6 +281,7 @@ def plan_run(request: HttpRequest, run_id: int) -> HttpResponse | StreamingHttpR
     columns = [(run.method, {**run.metrics, "bound": run.bound}), *sorted(baselines.items())]
     context = {
         "run": run,
+        "stale": is_stale(run),
         "figure_heads": [method_label(name) for name, _m in columns],
         "figures": _figure_rows(columns),
         "lines": table_page(request, spec),

@@ -326,7 +326,7 @@ def update_item_type(request: HttpRequest, code: Code, payload: ItemTypePatch) -
     """Change an item type (coordinators); 409 when `version` is stale."""
     actor = coordinator(request, "change the catalog")
     item = get_or_404(_item_types(), "item type", code=code)
-    changes = patch_fields(payload)
+    changes = patch_fields(payload, nullable={"countable"})
     if payload.family is not None:
         changes["family"] = lookup(Family, "family", payload.family, key="code")
     services.update_item_type(item, actor=actor, expected_version=payload.version, **changes)

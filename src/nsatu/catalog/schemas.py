@@ -100,6 +100,9 @@ class ItemTypeIn(Schema):
     mass_t: NonNegative = Field(0, description="mass per unit in tonnes")
     nsn: Nsn = Field("", description="NATO stock number: 13 digits, dashes allowed")
     serialised: bool = False
+    countable: bool | None = Field(
+        None, description="counted in whole units; null = by the unit (each, rounds, pieces, sets... are)"
+    )
 
 
 class ItemTypePatch(Schema):
@@ -110,6 +113,7 @@ class ItemTypePatch(Schema):
     mass_t: NonNegative | None = None
     nsn: Nsn | None = None
     serialised: bool | None = None
+    countable: bool | None = Field(None, description="null = by the unit")
 
 
 class ItemTypeOut(Schema):
@@ -121,7 +125,13 @@ class ItemTypeOut(Schema):
     mass_t: float
     nsn: str
     serialised: bool
+    countable: bool | None = Field(description="what the catalog says; null = by the unit")
+    whole: bool = Field(description="planned, committed, shipped and received in whole numbers")
     version: int
+
+    @staticmethod
+    def resolve_whole(obj: ItemType) -> bool:
+        return obj.is_whole
 
     @staticmethod
     def resolve_family(obj: ItemType) -> str:

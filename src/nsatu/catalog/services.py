@@ -75,8 +75,10 @@ def create_item_type(
     mass_t: float = 0,
     nsn: str = "",
     serialised: bool = False,
+    countable: bool | None = None,
 ) -> ItemType:
-    """Add an item type; the NSN, when given, must have 13 digits (dashes allowed)."""
+    """Add an item type; the NSN, when given, must have 13 digits (dashes allowed). ``countable``
+    None: whole units or not as the unit says."""
     return create_record(
         ItemType,
         actor=actor,
@@ -87,6 +89,7 @@ def create_item_type(
         mass_t=mass_t,
         nsn=nsn.strip(),
         serialised=serialised,
+        countable=countable,
     )
 
 

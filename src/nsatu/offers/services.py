@@ -15,6 +15,7 @@ from nsatu.core.actors import Actor
 from nsatu.core.choices import Releasability, Role
 from nsatu.core.ownership import ensure_coordinator, ensure_own_nation, ensure_owner
 from nsatu.core.services import RecordInUseError, create_record, delete_record, runs_naming, update_record
+from nsatu.core.tables import whole_number_problem
 from nsatu.nations.models import Nation
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer, OfferStatus
@@ -44,6 +45,7 @@ def create_offer(
 ) -> Offer:
     """Put a donor's offer on the table (its representative, or a coordinator)."""
     ensure_own_nation(actor, donor.pk, Role.DONOR, doing=_("make offers"))
+    _check_whole(item_type, quantity)
     return create_record(
         Offer,
         actor=actor,
@@ -58,6 +60,13 @@ def create_offer(
         note=note,
         releasability=releasability,
     )
+
+
+def _check_whole(item_type: ItemType, quantity: float) -> None:
+    """Countable items are offered in whole numbers (``ValidationError`` on ``quantity``)."""
+    problem = whole_number_problem(float(quantity), item_type.is_whole, item_type.name)
+    if problem:
+        raise ValidationError({"quantity": problem})
 
 
 def update_offer(
@@ -80,7 +89,11 @@ def update_offer(
     ensure_owner(actor, offer, owner_field="donor", role=Role.DONOR, doing=_("change it"))
     m2m = {"releasable_to": list(releasable_to)} if releasable_to is not None else None
     with transaction.atomic():
-        current = Offer.objects.select_for_update().get(pk=offer.pk)
+        current = Offer.objects.select_for_update().select_related("item_type").get(pk=offer.pk)
+        if "quantity" in changes or "item_type" in changes:
+            _check_whole(
+                changes.get("item_type", current.item_type), changes.get("quantity", current.quantity)
+            )
         changes = _bound_by_commitments(current, changes)
         return update_record(offer, actor=actor, expected_version=expected_version, m2m=m2m, **changes)
 

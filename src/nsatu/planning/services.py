@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.ledger import NewEvent, append_event, append_events
 from nsatu.core.services import create_record, update_record, update_records
+from nsatu.core.tables import format_quantity
 from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planner.check import check_plan
@@ -139,11 +140,12 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
                 _("plan run %(run)s was already approved by %(user)s")
                 % {"run": run.pk, "user": run.approved_by}
             )
-        lines = list(run.allocations.select_related("offer", "requirement", "hub"))
+        lines = list(run.allocations.select_related("offer__item_type", "requirement", "hub"))
         if not lines:
             raise PlanningError(
                 _("plan run %(run)s allocates nothing: there is nothing to approve") % {"run": run.pk}
             )
+        _refuse_fractions_of_whole_units(run, lines)
         offer_use: dict[int, float] = defaultdict(float)
         requirement_use: dict[int, float] = defaultdict(float)
         for line in lines:
@@ -223,6 +225,34 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
 
         notify_plan_approved(run, actor=actor)
     return run
+
+
+def _refuse_fractions_of_whole_units(run: PlanRun, lines: list[Allocation]) -> None:
+    """Raise ``PlanningError`` naming the lines that give a fraction of a countable unit: such
+    aid is committed, shipped and received in whole numbers (a run planned before plans were whole)."""
+    broken = [
+        line
+        for line in lines
+        if line.offer.item_type.is_whole
+        and abs(line.quantity - round(line.quantity)) > 1e-9 * max(1.0, line.quantity)
+    ]
+    if broken:
+        shown = [
+            _("%(offer)s: %(quantity)s %(unit)s")
+            % {
+                "offer": line.offer.code,
+                "quantity": format_quantity(line.quantity, True),
+                "unit": line.offer.item_type.unit,
+            }
+            for line in broken[:5]
+        ]
+        raise PlanningError(
+            _(
+                "plan run %(run)s gives fractions of countable units (%(lines)s): they are committed, "
+                "shipped and received in whole numbers; plan again and approve the new run"
+            )
+            % {"run": run.pk, "lines": "; ".join(shown) + ("; ..." if len(broken) > 5 else "")}
+        )
 
 
 def _refuse_what_overfills_hubs_or_crews(run: PlanRun, lines: list[Allocation]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -256,7 +256,10 @@ def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _refuse(request: HttpRequest, shipment: Shipment, error: Exception) -> HttpResponse:
     if isinstance(error, services.ShipmentPermissionError):
         raise PermissionDenied(str(error))
-    messages.error(request, str(error))
+    if isinstance(error, ValidationError):
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, str(error))
     return redirect("shipment-detail", code=shipment.code)
 
 
@@ -285,7 +288,7 @@ def shipment_step(request: HttpRequest, code: str, step: str) -> HttpResponse:
             services.arrive_at_hub(shipment, **common)
         else:
             services.hand_over_shipment(shipment, **common)
-    except (services.ShipmentError, ConflictError) as exc:
+    except (services.ShipmentError, ConflictError, ValidationError) as exc:
         return _refuse(request, shipment, exc)
     messages.success(
         request,
@@ -404,6 +407,9 @@ def shipment_receive(request: HttpRequest, code: str) -> HttpResponse:
             raise PermissionDenied from None
         except (services.ShipmentError, ConflictError) as exc:
             form.add_error(None, str(exc))
+        except ValidationError as exc:  # a field's problem: shown on the field ("on" is the form's day)
+            for name, problems in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, problems)
         else:
             if result.clean:
                 messages.success(request, _("Receipt of %(code)s confirmed.") % {"code": shipment.code})

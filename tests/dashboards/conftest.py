@@ -106,3 +106,14 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def committed(planned: Planned) -> Planned:
+    """``planned`` with its latest run approved (the run's row says so: the charts read commitments,
+    and this is what an approval leaves behind for them), the older run left a proposal."""
+    from nsatu.planning.models import PlanRun
+
+    PlanRun.objects.filter(pk=planned.run.pk).update(approved_at=timezone.now(), approved_by="coord")
+    planned.run.refresh_from_db()
+    return planned

@@ -50,7 +50,7 @@ def watch_csp(page: Any) -> list[str]:
 
 def test_leadership_sees_every_chart_drawn_without_csp_violation(
     live_server: Any,
-    planned: Any,
+    committed: Any,
     page: Any,
 ) -> None:
     problems = watch_csp(page)

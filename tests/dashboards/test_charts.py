@@ -28,8 +28,19 @@ def by_name(figure: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {trace["name"]: trace for trace in figure["data"]}
 
 
-def test_latest_finished_run_is_the_source(planned: Any) -> None:
-    assert charts.latest_finished_run() == planned.run
+def test_the_latest_unapproved_run_is_only_proposed(planned: Any) -> None:
+    assert charts.latest_proposed_run() == planned.run
+    response = client_for(planned.world.users["leadership"]).get("/dashboard/")
+    html = response.content.decode()
+    assert f"Plan run #{planned.run.pk}" in html and "is proposed, not approved" in html
+    data = figures(response)
+    assert by_name(data["fulfilment"])["artillery_sp"]["y"] == []  # nothing is committed
+    assert by_name(data["donors"])["Committed quantity"]["y"] == [0.0, 0.0]
+    standing = {
+        row.code: row for row in charts.standing_by_capability(planned.world.users["leadership"], planned.run)
+    }
+    assert (standing["artillery_sp"].committed, standing["artillery_sp"].proposed) == (0.0, 5.0)
+    assert (standing["air_defence_medium"].required, standing["air_defence_medium"].proposed) == (3.0, 3.0)
 
 
 @pytest.mark.parametrize("role", ["leadership", "coordinator", "auditor", "DEU", "UKR"])
@@ -42,7 +53,8 @@ def test_dashboard_and_fleet_render(planned: Any, role: str) -> None:
         assert "unsafe-inline" not in response["Content-Security-Policy"]
 
 
-def test_leadership_figures_have_known_answers(planned: Any) -> None:
+def test_leadership_figures_have_known_answers(committed: Any) -> None:
+    planned = committed
     data = figures(client_for(planned.world.users["leadership"]).get("/dashboard/"))
 
     fulfilment = by_name(data["fulfilment"])
@@ -55,18 +67,18 @@ def test_leadership_figures_have_known_answers(planned: Any) -> None:
     families = by_name(data["families"])
     assert families["In service"]["x"] == ["air_defence_medium", "artillery_sp"]
     assert families["In service"]["y"] == [1, 1]
-    assert families["Introduced by the plan"]["y"] == [1, 0]
-    assert families["Introduced by the plan"]["hovertext"][0] == "IRIS-T SLM"
+    assert families["Introduced by approved plans"]["y"] == [1, 0]
+    assert families["Introduced by approved plans"]["hovertext"][0] == "IRIS-T SLM"
 
     donors = by_name(data["donors"])
     assert donors["Offered quantity"]["x"] == ["DEU", "POL"]
     assert donors["Offered quantity"]["y"] == [3.0, 8.0]
     assert donors["Offered quantity"]["customdata"] == [1, 4]
-    assert donors["Allocated quantity"]["y"] == [3.0, 5.0]
-    assert donors["Allocated quantity"]["customdata"] == [1, 3]
+    assert donors["Committed quantity"]["y"] == [3.0, 5.0]
+    assert donors["Committed quantity"]["customdata"] == [1, 3]
 
     agreements = by_name(data["agreements"])
-    units = agreements["Units arriving that year in the plan (not valued)"]
+    units = agreements["Committed units arriving that year (not valued)"]
     assert units["x"] == ["DEU-UKR 2027", "DEU-UKR 2028", "POL-UKR 2027"]
     assert units["y"] == [3.0, 0.0, 5.0]
     assert agreements["Pledged, millions EUR"]["y"] == [50.0, None, 100.0]
@@ -78,25 +90,27 @@ def test_leadership_figures_have_known_answers(planned: Any) -> None:
     assert arrivals["RZE capacity"]["y"] == [200.0] * 3
 
 
-def test_chart_sums_equal_database_sums(planned: Any) -> None:
+def test_chart_sums_equal_database_sums(committed: Any) -> None:
+    planned = committed
     data = figures(client_for(planned.world.users["leadership"]).get("/dashboard/"))
     lines = Allocation.objects.filter(run=planned.run)
     total_quantity = lines.aggregate(q=Sum("quantity"))["q"]
     total_tonnes = lines.aggregate(t=Sum(F("quantity") * F("offer__item_type__mass_t")))["t"]
     donors = by_name(data["donors"])
-    assert sum(donors["Allocated quantity"]["y"]) == total_quantity
+    assert sum(donors["Committed quantity"]["y"]) == total_quantity
     arrivals = data["arrivals"]["data"]
     assert sum(sum(t["y"]) for t in arrivals if t["type"] == "bar") == total_tonnes
     # The older run's line (week 9) is not counted anywhere.
     assert all("2027-03-08" not in t["x"] for t in arrivals)
 
 
-def test_donor_aggregates_count_only_what_it_may_see(planned: Any) -> None:
+def test_donor_aggregates_count_only_what_it_may_see(committed: Any) -> None:
     """DEU sees public and coalition records and its own: lines a2 (command) and a3 (FRA) stay out."""
+    planned = committed
     data = figures(client_for(planned.world.users["DEU"]).get("/dashboard/"))
     donors = by_name(data["donors"])
     assert donors["Offered quantity"]["y"] == [3.0, 4.0]  # DEU, POL (O-public + O-coalition)
-    assert donors["Allocated quantity"]["y"] == [3.0, 2.0]
+    assert donors["Committed quantity"]["y"] == [3.0, 2.0]
     fulfilment = by_name(data["fulfilment"])
     assert fulfilment["artillery_sp"]["y"] == [0.25, 0.25]  # 2 of 8 visible, weeks 2 and 3
     arrivals = by_name(data["arrivals"])
@@ -110,7 +124,7 @@ def test_a_dashboard_without_any_plan_renders_empty(world: Any) -> None:
     assert response.status_code == 200
     data = figures(response)
     assert by_name(data["fulfilment"])["artillery_sp"]["y"] == []
-    assert "No plan run has finished yet" in response.content.decode()
+    assert "the aid 0 approved plans commit" in response.content.decode()
 
 
 def test_fleet_diversity_counts_families_in_service(planned: Any) -> None:

@@ -12,7 +12,7 @@ from nsatu.catalog.services import update_item_type
 from nsatu.core.actors import CLI
 from nsatu.core.models import Event
 from nsatu.shipments import services
-from nsatu.shipments.models import Discrepancy, SerialNumber
+from nsatu.shipments.models import Discrepancy, SerialNumber, Shipment
 from tests.shipments.builders import client_for, handed_over, shipments_for
 
 pytestmark = pytest.mark.django_db
@@ -114,9 +114,12 @@ def test_inventory_overdue_lists_unconfirmed_serials_after_n_days(world: Any, se
     )
     today = timezone.localdate()
     old = today - dt.timedelta(days=40)
-    received = handed_over(received, serials=["A1", "A2"], on=old)
+    # the plan wanted them 40 and 10 days ago; overdue counts from there, not from the dispatch
+    Shipment.objects.filter(pk=received.pk).update(planned_arrival=old)
+    Shipment.objects.filter(pk=on_the_way.pk).update(planned_arrival=today - dt.timedelta(days=10))
+    received = handed_over(received, serials=["A1", "A2"], on=old - dt.timedelta(days=3))
     services.receive_shipment(received, actor=CLI, quantity_received=1, serials=["A1"], on=old)
-    services.dispatch_shipment(on_the_way, actor=CLI, serials=["C1"], on=today - dt.timedelta(days=10))
+    services.dispatch_shipment(on_the_way, actor=CLI, serials=["C1"], on=today - dt.timedelta(days=50))
     client = client_for(world.users["coordinator"])
 
     def listed(html: str) -> set[str]:
@@ -125,7 +128,7 @@ def test_inventory_overdue_lists_unconfirmed_serials_after_n_days(world: Any, se
 
     html = client.get("/shipments/inventory-overdue/?days=30").content.decode()
     assert listed(html) == {"A2"}
-    assert "1 serialised item dispatched more than 30 days ago" in html
+    assert "1 serialised item due more than 30 days ago" in html and ">40<" in html
     assert listed(client.get("/shipments/inventory-overdue/?days=5").content.decode()) == {"A2", "C1"}
     # what a nation may not see stays out
     assert "C1" not in listed(

@@ -555,7 +555,10 @@ def test_chart_texts_are_in_ukrainian(busy: Busy) -> None:
     layout = data["fulfilment"]["layout"]
     assert layout["xaxis"]["title"]["text"] == "Тиждень надходження"
     assert layout["xaxis"]["tickformat"] == "%d.%m.%Y"
-    assert [t["name"] for t in data["families"]["data"]] == ["На озброєнні", "Запроваджуються планом"]
+    assert [t["name"] for t in data["families"]["data"]] == [
+        "На озброєнні",
+        "Запроваджені затвердженими планами",
+    ]
 
 
 @pytest.mark.browser

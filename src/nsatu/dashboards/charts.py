@@ -16,17 +16,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family
+from nsatu.commitments.models import DecommitmentLine
 from nsatu.core.releasability import releasable, sees_everything
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Pledge
 from nsatu.needs.models import Requirement, RequirementStatus
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.planning.models import Allocation, PlanningSettings, PlanRun, RunStatus
+from nsatu.shipments.choices import SHIPPED_STATES, ShipmentState
+from nsatu.shipments.models import Shipment
 
 Figure = dict[str, Any]
 
@@ -35,9 +39,18 @@ Figure = dict[str, Any]
 
 
 def latest_finished_run() -> PlanRun | None:
-    """The plan run that finished last (approved or not): what the plan would do now."""
+    """The plan run that finished last (approved or not)."""
     return (
         PlanRun.objects.filter(status=RunStatus.DONE)
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
+        .first()
+    )
+
+
+def latest_proposed_run() -> PlanRun | None:
+    """The latest finished run nobody has approved: a proposal, shown as such and never as the plan."""
+    return (
+        PlanRun.objects.filter(status=RunStatus.DONE, approved_at__isnull=True)
         .order_by(F("finished_at").desc(nulls_last=True), "-pk")
         .first()
     )
@@ -62,12 +75,31 @@ def visible_requirements(user: Any) -> QuerySet[Requirement]:
 
 
 def visible_allocations(run: PlanRun | None, user: Any) -> QuerySet[Allocation]:
-    """The run's lines whose offer and requirement the user may both see."""
-    if run is None:
-        return Allocation.objects.none()
+    """The run's lines whose offer and requirement the user may both see, each with its ``amount``
+    (its quantity)."""
+    lines = Allocation.objects.none() if run is None else _visible(run.allocations.all(), user)
+    return lines.annotate(amount=F("quantity"))
+
+
+def committed_allocations(user: Any) -> QuerySet[Allocation]:
+    """What approved plans commit now, as the user may see it: approved lines with ``amount`` = their
+    quantity less what suspensions and withdrawals took back (lines wholly taken back left out)."""
+    taken = (
+        DecommitmentLine.objects.filter(allocation=OuterRef("pk"))
+        .values("allocation")
+        .annotate(total=Sum("quantity"))
+        .values("total")[:1]
+    )
+    lines = _visible(Allocation.objects.filter(run__approved_at__isnull=False), user)
+    return lines.annotate(
+        amount=F("quantity") - Coalesce(Subquery(taken), Value(0.0), output_field=FloatField())
+    ).filter(amount__gt=1e-9)
+
+
+def _visible(lines: QuerySet[Allocation], user: Any) -> QuerySet[Allocation]:
     if sees_everything(user):
-        return run.allocations.all()  # command roles: skip two subqueries over large tables
-    return run.allocations.filter(
+        return lines  # command roles: skip two subqueries over large tables
+    return lines.filter(
         offer__in=releasable(Offer.objects.all(), user),
         requirement__in=releasable(Requirement.objects.all(), user),
     )
@@ -89,8 +121,8 @@ class Fulfilment:
         return [round(q / total, 6) if total else 0.0 for q in self.arrived[capability]]
 
 
-def fulfilment_by_capability(run: PlanRun | None, user: Any) -> Fulfilment:
-    """Quantity-weighted fulfilment over time: allocated quantity arrived by week / required quantity."""
+def fulfilment_by_capability(lines: QuerySet[Allocation], user: Any) -> Fulfilment:
+    """Quantity-weighted fulfilment over time: ``lines``' quantity arriving by week / required quantity."""
     requirements = visible_requirements(user)
     required = {
         code: float(total)
@@ -99,14 +131,13 @@ def fulfilment_by_capability(run: PlanRun | None, user: Any) -> Fulfilment:
         .order_by("capability__code")
     }
     per_week: dict[str, dict[int, float]] = defaultdict(dict)
-    lines = (
-        visible_allocations(run, user)
-        .filter(requirement__in=requirements)
+    totals = (
+        lines.filter(requirement__in=requirements)
         .values_list("requirement__capability__code", "arrival_week")
-        .annotate(total=Sum("quantity"))
+        .annotate(total=Sum("amount"))
         .order_by()
     )
-    for code, week, total in lines:
+    for code, week, total in totals:
         per_week[code][week] = float(total)
     weeks = sorted({w for by_week in per_week.values() for w in by_week})
     arrived: dict[str, list[float]] = {}
@@ -120,6 +151,77 @@ def fulfilment_by_capability(run: PlanRun | None, user: Any) -> Fulfilment:
 
 
 @dataclass
+class CapabilityStanding:
+    """What is true of one capability: required, approved (committed now), shipped, received, and
+    what the latest unapproved run proposes on top."""
+
+    code: str
+    required: float
+    committed: float = 0.0
+    shipped: float = 0.0
+    received: float = 0.0
+    proposed: float = 0.0
+
+    def share(self, amount: float) -> float:
+        return amount / self.required if self.required else 0.0
+
+    @property
+    def committed_share(self) -> float:
+        return self.share(self.committed)
+
+    @property
+    def received_share(self) -> float:
+        return self.share(self.received)
+
+
+def standing_by_capability(user: Any, proposed: PlanRun | None) -> list[CapabilityStanding]:
+    """Per capability: required quantity; committed by approved plans now; in shipments that left the
+    donor; confirmed received; and what ``proposed`` (unapproved) would add. Cancelled and retired
+    requirements ask for nothing; each reader counts only what it may see."""
+    requirements = visible_requirements(user)
+    rows = {
+        code: CapabilityStanding(code, float(total))
+        for code, total in requirements.values_list("capability__code")
+        .annotate(total=Sum("quantity"))
+        .order_by("capability__code")
+    }
+
+    def add(pairs: Any, field_name: str) -> None:
+        for code, total in pairs:
+            if code in rows:
+                setattr(rows[code], field_name, getattr(rows[code], field_name) + float(total or 0.0))
+
+    by_capability = ("requirement__capability__code",)
+    add(
+        committed_allocations(user).filter(requirement__in=requirements).values_list(*by_capability)
+        .annotate(total=Sum("amount")).order_by(),
+        "committed",
+    )  # fmt: skip
+    add(
+        visible_allocations(proposed, user).filter(requirement__in=requirements).values_list(*by_capability)
+        .annotate(total=Sum("amount")).order_by(),
+        "proposed",
+    )  # fmt: skip
+    shipments = releasable(Shipment.objects.all(), user).filter(allocation__requirement__in=requirements)
+    capability = "allocation__requirement__capability__code"
+    add(
+        shipments.filter(state__in=SHIPPED_STATES)
+        .values_list(capability)
+        .annotate(total=Sum("quantity"))
+        .order_by(),
+        "shipped",
+    )
+    add(
+        shipments.filter(state=ShipmentState.RECEIVED)
+        .values_list(capability)
+        .annotate(total=Sum("quantity_received"))
+        .order_by(),
+        "received",
+    )
+    return list(rows.values())
+
+
+@dataclass
 class CapabilityFamilies:
     """The complexity picture of one capability."""
 
@@ -129,15 +231,13 @@ class CapabilityFamilies:
     introduced: list[str] = field(default_factory=list)
 
 
-def families_per_capability(run: PlanRun | None, user: Any) -> list[CapabilityFamilies]:
-    """Families in service per capability (from the catalog), and those the plan would introduce."""
+def families_per_capability(lines: QuerySet[Allocation], user: Any) -> list[CapabilityFamilies]:
+    """Families in service per capability (from the catalog), and those ``lines`` introduce."""
     rows = {c.code: CapabilityFamilies(c.code, str(c)) for c in Capability.objects.order_by("code")}
     for capability, name in Family.objects.filter(in_service=True).values_list("capability__code", "name"):
         rows[capability].in_service.append(name)
     introduced = (
-        Family.objects.filter(
-            in_service=False, item_types__offers__allocations__in=visible_allocations(run, user)
-        )
+        Family.objects.filter(in_service=False, item_types__offers__allocations__in=lines.values("pk"))
         .distinct()
         .values_list("capability__code", "name")
         .order_by("capability__code", "name")
@@ -160,11 +260,11 @@ class DonorContribution:
     allocated_quantity: float = 0.0
 
 
-def contributions_by_donor(run: PlanRun | None, user: Any) -> list[DonorContribution]:
-    """Per donor: offers standing (not withdrawn) and the part the plan allocates."""
+def contributions_by_donor(lines: QuerySet[Allocation], user: Any) -> list[DonorContribution]:
+    """Per donor: offers standing (not withdrawn or retired) and the part ``lines`` allocate."""
     rows: dict[str, DonorContribution] = {}
     offered = (
-        releasable(Offer.objects.exclude(status=OfferStatus.WITHDRAWN), user)
+        releasable(Offer.objects.exclude(status__in=[OfferStatus.WITHDRAWN, OfferStatus.RETIRED]), user)
         .values_list("donor__iso3")
         .annotate(n=Count("pk"), total=Sum("quantity"))
         .order_by("donor__iso3")
@@ -172,9 +272,8 @@ def contributions_by_donor(run: PlanRun | None, user: Any) -> list[DonorContribu
     for iso3, n, total in offered:
         rows[iso3] = DonorContribution(iso3, offered_count=n, offered_quantity=float(total))
     allocated = (
-        visible_allocations(run, user)
-        .values_list("offer__donor__iso3")
-        .annotate(n=Count("offer", distinct=True), total=Sum("quantity"))
+        lines.values_list("offer__donor__iso3")
+        .annotate(n=Count("offer", distinct=True), total=Sum("amount"))
         .order_by()
     )
     for iso3, n, total in allocated:
@@ -196,8 +295,8 @@ class AgreementYear:
     arriving_offers: int = 0
 
 
-def agreement_fulfilment(run: PlanRun | None, user: Any, start: dt.date) -> list[AgreementYear]:
-    """Pledges per agreement and year, and what the donor's allocated lines deliver in that year.
+def agreement_fulfilment(lines: QuerySet[Allocation], user: Any, start: dt.date) -> list[AgreementYear]:
+    """Pledges per agreement and year, and what the donor's ``lines`` deliver in that year.
 
     Pledges are money; plan lines are items that carry no value in the data.
     The two are shown side by side and never divided into a percentage.
@@ -211,9 +310,8 @@ def agreement_fulfilment(run: PlanRun | None, user: Any, start: dt.date) -> list
     by_donor_year: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     offers_by_donor_year: dict[tuple[str, int], set[int]] = defaultdict(set)
     for iso3, week, offer_id, total in (
-        visible_allocations(run, user)
-        .values_list("offer__donor__iso3", "arrival_week", "offer_id")
-        .annotate(total=Sum("quantity"))
+        lines.values_list("offer__donor__iso3", "arrival_week", "offer_id")
+        .annotate(total=Sum("amount"))
         .order_by()
     ):
         key = (iso3, week_start(start, week).year)
@@ -245,16 +343,15 @@ class HubWeeks:
     tonnes: dict[int, float] = field(default_factory=dict)
 
 
-def arrivals_by_hub_week(run: PlanRun | None, user: Any) -> list[HubWeeks]:
-    """Tonnes (quantity x item mass) arriving per hub and week, beside each hub's capacity."""
+def arrivals_by_hub_week(lines: QuerySet[Allocation], user: Any) -> list[HubWeeks]:
+    """Tonnes (quantity x item mass) of ``lines`` arriving per hub and week, beside each hub's capacity."""
     hubs = {h.code: HubWeeks(h.code, h.capacity_t_per_week) for h in Hub.objects.order_by("code")}
-    lines = (
-        visible_allocations(run, user)
-        .values_list("hub__code", "arrival_week")
-        .annotate(tonnes=Sum(F("quantity") * F("offer__item_type__mass_t")))
+    tonnes_by_week = (
+        lines.values_list("hub__code", "arrival_week")
+        .annotate(tonnes=Sum(F("amount") * F("offer__item_type__mass_t")))
         .order_by()
     )
-    for code, week, tonnes in lines:
+    for code, week, tonnes in tonnes_by_week:
         hubs[code].tonnes[week] = float(tonnes or 0.0)
     return list(hubs.values())
 
@@ -352,7 +449,7 @@ def families_figure(rows: list[CapabilityFamilies]) -> Figure:
             },
             {
                 "type": "bar",
-                "name": _("Introduced by the plan"),
+                "name": _("Introduced by approved plans"),
                 "x": x,
                 "y": [len(r.introduced) for r in rows],
                 "hovertext": [", ".join(r.introduced) for r in rows],
@@ -379,7 +476,7 @@ def contributions_figure(rows: list[DonorContribution]) -> Figure:
             },
             {
                 "type": "bar",
-                "name": _("Allocated quantity"),
+                "name": _("Committed quantity"),
                 "x": x,
                 "y": [r.allocated_quantity for r in rows],
                 "customdata": [r.allocated_count for r in rows],
@@ -410,7 +507,7 @@ def agreements_figure(rows: list[AgreementYear]) -> Figure:
     traces.append(
         {
             "type": "bar",
-            "name": _("Units arriving that year in the plan (not valued)"),
+            "name": _("Committed units arriving that year (not valued)"),
             "x": x,
             "y": [r.arriving_quantity for r in rows],
             "yaxis": "y2",

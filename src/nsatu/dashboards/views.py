@@ -16,6 +16,7 @@ from nsatu.dashboards import audit, charts
 from nsatu.dashboards.lists import SPECS, ListSpec, apply, export_filename, export_table, table_page
 from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
 from nsatu.monitoring.overdue import overdue_summary
+from nsatu.planning.models import PlanRun
 
 PAGE_SIZE = 50
 ASSET_CACHE = "public, max-age=31536000, immutable"  # the URL carries the content digest
@@ -32,15 +33,17 @@ def _plotly_context() -> dict[str, Any]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Leadership's charts over the latest finished plan; each reader sums only what it may see."""
+    """Leadership's charts of what is true: the aid approved plans commit now, shipped and received;
+    the latest unapproved run only as a proposal. Each reader sums only what it may see."""
     user = request.user
-    run = charts.latest_finished_run()
+    proposed = charts.latest_proposed_run()
     start = charts.scenario_start()
-    fulfilment = charts.fulfilment_by_capability(run, user)
-    families = charts.families_per_capability(run, user)
-    donors = charts.contributions_by_donor(run, user)
-    agreements = charts.agreement_fulfilment(run, user, start)
-    hubs = charts.arrivals_by_hub_week(run, user)
+    committed = charts.committed_allocations(user)
+    fulfilment = charts.fulfilment_by_capability(committed, user)
+    families = charts.families_per_capability(committed, user)
+    donors = charts.contributions_by_donor(committed, user)
+    agreements = charts.agreement_fulfilment(committed, user, start)
+    hubs = charts.arrivals_by_hub_week(committed, user)
     figures = {
         "fulfilment": charts.fulfilment_figure(fulfilment, start),
         "families": charts.families_figure(families),
@@ -48,23 +51,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "agreements": charts.agreements_figure(agreements),
         "arrivals": charts.arrivals_figure(hubs, start),
     }
-    fulfilment_rows = [
-        (
-            code,
-            fulfilment.required[code],
-            fulfilment.arrived[code][-1] if fulfilment.arrived[code] else 0.0,
-            fulfilment.share(code)[-1] if fulfilment.weeks else 0.0,
-        )
-        for code in fulfilment.required
-    ]
     hub_rows = [
         (h.code, h.capacity, sum(h.tonnes.values()), max(h.tonnes.values(), default=0.0)) for h in hubs
     ]
     context = {
-        "run": run,
+        "proposed": proposed,
+        "approved_runs": PlanRun.objects.filter(approved_at__isnull=False).count(),
         "start": start,
         "figures": figures,
-        "fulfilment_rows": fulfilment_rows,
+        "standing": charts.standing_by_capability(user, proposed),
         "families": families,
         "donors": donors,
         "agreements": agreements,

@@ -440,7 +440,8 @@ def overdue_days(request: HttpRequest) -> int:
 
 
 def _age(serial: SerialNumber) -> int:
-    return (_today() - serial.recorded_on).days
+    """Days past the shipment's planned arrival (what the plan promised, not when it left)."""
+    return max(0, (_today() - serial.shipment.planned_arrival).days)
 
 
 OVERDUE = ListSpec(
@@ -461,36 +462,41 @@ OVERDUE = ListSpec(
             gettext_lazy("State"), lambda s: s.shipment.state, show=lambda s: s.shipment.get_state_display()
         ),
         Column(
-            gettext_lazy("Dispatched"),
-            lambda s: s.recorded_on,
-            ("recorded_on", "shipment__code", "serial"),
-            "dispatched",
+            gettext_lazy("Dispatched"), lambda s: s.recorded_on, ("recorded_on", "shipment__code", "serial")
         ),
-        Column(gettext_lazy("Days"), _age),
+        Column(
+            gettext_lazy("Planned arrival"),
+            lambda s: s.shipment.planned_arrival,
+            ("shipment__planned_arrival", "shipment__code", "serial"),
+            "planned",
+        ),
+        Column(gettext_lazy("Days past planned arrival"), _age),
     ],
     filters=[
         Filter("donor", gettext_lazy("Donor"), "shipment__donor__iso3", _nations),
         Filter("hub", gettext_lazy("Hub"), "shipment__hub__code", _hubs),
     ],
     search=("serial", "shipment__code", "shipment__item_type__name"),
-    default_sort="dispatched",
+    default_sort="planned",
 )
 
 
 @login_required
 def inventory_overdue(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Serialised items dispatched more than N days ago whose serial no receipt has confirmed."""
+    """Serialised items whose shipment was due more than N days ago (its planned arrival) and whose
+    serial no receipt has confirmed. Counted from the planned arrival: a dispatch date typed wrong
+    cannot make an item look years overdue."""
     days = overdue_days(request)
     today = _today()
     cutoff = today - dt.timedelta(days=days)
     serials = SerialNumber.objects.filter(
-        shipment__in=_visible(request), confirmed_on__isnull=True, recorded_on__lte=cutoff
+        shipment__in=_visible(request), confirmed_on__isnull=True, shipment__planned_arrival__lte=cutoff
     ).select_related("shipment__donor", "shipment__item_type", "shipment__hub")
     export = table_export(request, OVERDUE, serials)
     if export is not None:
         return export
     table = table_page(request, OVERDUE, serials)
-    rows = [(s, (today - s.recorded_on).days) for s in table.page]
+    rows = [(s, _age(s)) for s in table.page]
     context = {"overdue": table, "page": table.page, "rows": rows, "days": days, "today": today}
     return render(request, "shipments/overdue.html", context)
 

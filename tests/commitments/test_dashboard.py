@@ -60,7 +60,7 @@ def test_commitments_not_the_latest_run(small: dict[str, Any], approved: PlanRun
     shipping.arrive_at_hub(deu, actor=CLI, on=TODAY)
     shipping.hand_over_shipment(deu, actor=CLI, on=TODAY)
     shipping.receive_shipment(deu, actor=CLI, quantity_received=deu.quantity - 1, on=TODAY)
-    required, committed, shipped, received, proposed = standing(lead)
+    _required, committed, shipped, received, _proposed = standing(lead)
     assert (committed, shipped, received) == (130, deu.quantity, deu.quantity - 1)
     third = planned()  # now R1 asks for 20 again: the proposal offers them, but only as proposed
     assert standing(lead)[4] == 20 and standing(lead)[1] == 130

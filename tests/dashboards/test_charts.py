@@ -124,7 +124,7 @@ def test_a_dashboard_without_any_plan_renders_empty(world: Any) -> None:
     assert response.status_code == 200
     data = figures(response)
     assert by_name(data["fulfilment"])["artillery_sp"]["y"] == []
-    assert "the aid 0 approved plans commit" in response.content.decode()
+    assert "No plan is approved yet: nothing is committed." in response.content.decode()
 
 
 def test_fleet_diversity_counts_families_in_service(planned: Any) -> None:

@@ -56,7 +56,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "proposed": proposed,
-        "approved_runs": PlanRun.objects.filter(approved_at__isnull=False).count(),
+        "approved_runs": [
+            str(pk)
+            for pk in PlanRun.objects.filter(approved_at__isnull=False)
+            .values_list("pk", flat=True)
+            .order_by("pk")
+        ],
         "start": start,
         "figures": figures,
         "standing": charts.standing_by_capability(user, proposed),

@@ -1,23 +1,32 @@
-"""Planner benchmark: the optimiser beside the baselines, PuLP+CBC and plain HiGHS.
+"""Planner benchmark: the optimiser on two synthetic profiles and several seeds, and beside its peers.
 
-Per scale: our `optimal` (decomposition by capability, then hub scheduling),
-the `greedy` and `country` baselines, plain HiGHS on our whole model (no
-decomposition: what a good analyst with our formulation would run), PuLP+CBC on
-the same whole model written the usual way, and plain HiGHS on the un-reduced
-direct model where it can be built. The build ratio compares building the same
-whole model vectorised (ours) and with one PuLP object per column and row.
+The sweep (the default): for every scale and both profiles of `nsatu synth`
+(standard, and tight: hubs binding in most weeks, scarce crews, mixed-unit
+crewed families, skewed donors, long lead times), seeds 1-5, the optimal method
+at each time limit, each run in a process of its own: objective, bound, gap,
+wall time against the limit (model build and metrics included), peak memory,
+validity by the independent checker; whether more time ever gave a worse plan;
+and on small instances the plan against the exact optimum of the direct model
+(one column per offer, requirement, hub and week), solved to optimality.
+
+``--peers`` adds the comparison on seed 1 of the standard profile: the greedy and
+country baselines, plain HiGHS on our whole model, PuLP+CBC on the same model
+written the usual way, plain HiGHS on the direct model, and the model build ratio.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.planner``
-(options ``--scales small,medium,udcg`` and ``--time-limit S``). Writes the
-table to ``benchmarks/results/planner.md`` and prints it.
+(``--scales``, ``--profiles``, ``--seeds 1-5``, ``--peers``). Writes
+``benchmarks/results/planner.md`` and prints it.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,7 +46,13 @@ from nsatu.planner.scenario import Scenario
 from nsatu.planner.solve import solve
 
 RESULTS = Path(__file__).parent / "results" / "planner.md"
+EXACT_CACHE = Path(__file__).parent / "results" / "exact_small.json"
 DEFAULT_LIMITS = {"small": 10.0, "medium": 10.0, "udcg": 60.0, "xl": 120.0}
+# the sweep's time limits per scale
+SWEEP_LIMITS = {"small": (10.0, 60.0), "medium": (10.0, 60.0), "udcg": (10.0, 60.0), "xl": (120.0,)}
+# the targets the sweep is read against: (scale, limit) -> largest gap
+GAP_TARGETS = {("medium", 10.0): 0.005, ("udcg", 10.0): 0.03, ("udcg", 60.0): 0.01, ("xl", 120.0): 0.02}
+EXACT_LIMIT = 1800.0
 DIRECT_MAX_COLUMNS = 3_000_000
 PULP_MAX_COLUMNS = 600_000
 
@@ -224,7 +239,7 @@ def replan(s: Scenario, scale: str, previous: Plan, limit: float) -> Row:
     return row
 
 
-def run(scales: list[str], time_limit: float | None) -> str:
+def peers(scales: list[str], time_limit: float | None) -> str:
     rows: list[Row] = []
     ratios: list[str] = []
     for scale in scales:
@@ -277,10 +292,8 @@ def run(scales: list[str], time_limit: float | None) -> str:
         + "\n".join(ratios)
         + "\n"
     )
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     return (
-        "# Planner benchmark\n\n"
-        f"Synthetic scenarios, seed 1; {machine}; {time.strftime('%Y-%m-%d %H:%M')}.\n"
+        "## Peers (standard profile, seed 1)\n\n"
         "Time limits: small and medium 10 s, udcg 60 s unless `--time-limit` was given; "
         "the re-plan gets 5 s. `build s` of `optimal` is the sum of its capability models' builds; "
         "PuLP build / ours compares the same whole model built both ways.\n\n"
@@ -291,13 +304,148 @@ def run(scales: list[str], time_limit: float | None) -> str:
     )
 
 
+def _subprocess(args: list[str], timeout: float) -> dict[str, object]:
+    """Run `benchmarks.planner_run` in a fresh process and read its JSON line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.planner_run", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]}
+    result: dict[str, object] = json.loads(lines[-1])
+    return result
+
+
+def _exact(profile: str, seed: int) -> dict[str, object]:
+    """The direct model's optimum of a small instance (cached by profile and seed)."""
+    cache: dict[str, dict[str, object]] = json.loads(EXACT_CACHE.read_text()) if EXACT_CACHE.exists() else {}
+    key = f"small/{profile}/{seed}"
+    if key not in cache or cache[key].get("status") != "optimal":
+        print(f"  exact optimum of small {profile} seed {seed} (direct model)", flush=True)
+        cache[key] = _subprocess(
+            ["--exact", "small", profile, str(seed), str(EXACT_LIMIT)], EXACT_LIMIT * 1.5
+        )
+        EXACT_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        EXACT_CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    return cache[key]
+
+
+def _pct(x: object) -> str:
+    return "-" if not isinstance(x, int | float) else f"{100 * float(x):.2f}%"
+
+
+def sweep(scales: list[str], profiles: list[str], seeds: list[int]) -> str:
+    """Every scale, profile, seed and time limit; the summary per scale and profile."""
+    rows: list[str] = []
+    summary: list[str] = []
+    for scale in scales:
+        limits = SWEEP_LIMITS.get(scale, (DEFAULT_LIMITS.get(scale, 60.0),))
+        for profile in profiles:
+            worst_gap = {limit: 0.0 for limit in limits}
+            worst_wall, worst_mb, worse_with_time, invalid = 0.0, 0.0, 0, 0
+            exact_ratio: list[float] = []
+            for seed in seeds:
+                found: dict[float, dict[str, object]] = {}
+                for limit in limits:
+                    print(f"[{scale} {profile} seed {seed}] limit {limit:g} s", flush=True)
+                    r = _subprocess([scale, profile, str(seed), str(limit)], limit * 3 + 120)
+                    found[limit] = r
+                    if "error" in r:
+                        rows.append(
+                            f"| {scale} | {profile} | {seed} | {limit:g} | error: {r['error']} |||||||"
+                        )
+                        invalid += 1
+                        continue
+                    gap = r.get("gap")
+                    worst_gap[limit] = max(
+                        worst_gap[limit], float(gap) if isinstance(gap, int | float) else 1.0
+                    )
+                    wall = float(r["wall"])  # type: ignore[arg-type]
+                    worst_wall = max(worst_wall, wall / limit)
+                    worst_mb = max(worst_mb, float(r["peak_mb"]))  # type: ignore[arg-type]
+                    invalid += 0 if r["valid"] else 1
+                    exact_cell = "-"
+                    if scale == "small":
+                        e = _exact(profile, seed)
+                        if e.get("status") == "optimal" and isinstance(e.get("objective"), int | float):
+                            ratio = float(r["objective"]) / float(e["objective"])  # type: ignore[arg-type]
+                            exact_ratio.append(ratio)
+                            exact_cell = f"{float(e['objective']):.2f} ({100 * ratio:.2f}%)"  # type: ignore[arg-type]
+                    bound = r.get("bound")
+                    rows.append(
+                        f"| {scale} | {profile} | {seed} | {limit:g} | {float(r['objective']):.2f} "  # type: ignore[arg-type]
+                        f"| {'-' if bound is None else f'{float(bound):.2f}'} | {_pct(gap)} "  # type: ignore[arg-type]
+                        f"| {wall:.1f} ({wall / limit:.2f}) | {float(r['peak_mb']):.0f} "  # type: ignore[arg-type]
+                        f"| {'yes' if r['valid'] else 'NO'} | {exact_cell} | {r['status']} |"
+                    )
+                objectives = [float(found[x]["objective"]) for x in limits if "objective" in found[x]]  # type: ignore[arg-type]
+                if any(b < a - 1e-6 * max(1.0, abs(a)) for a, b in itertools.pairwise(objectives)):
+                    worse_with_time += 1
+            gaps = ", ".join(f"{limit:g} s: {_pct(worst_gap[limit])}" for limit in limits)
+            exact_text = f"{100 * min(exact_ratio):.2f}%" if exact_ratio else "-"
+            summary.append(
+                f"| {scale} | {profile} | {gaps} | {worst_wall:.2f} | {worst_mb:.0f} | {worse_with_time} "
+                f"| {invalid} | {exact_text} |"
+            )
+    header = (
+        "| scale | profile | seed | limit s | objective | bound | gap | wall s (/ limit) | peak MB | valid "
+        "| exact optimum (plan's share) | status |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|\n"
+    )
+    summary_header = (
+        "| scale | profile | largest gap by limit | largest wall / limit | largest peak MB "
+        "| seeds where more time gave a worse plan | invalid or failed | least plan / exact |\n"
+        "|---|---|---|---:|---:|---:|---:|---:|\n"
+    )
+    targets = ", ".join(f"{scale} {_pct(g)} at {limit:g} s" for (scale, limit), g in GAP_TARGETS.items())
+    return (
+        f"## Both profiles, seeds {seeds[0]}-{seeds[-1]}\n\n"
+        f"Targets: {targets}; wall time within the limit + 5 %; xl peak memory <= 2 GiB; "
+        "small plans >= 99.5 % of the exact optimum.\n\n"
+        + summary_header
+        + "\n".join(summary)
+        + "\n\n"
+        + header
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        first, last = text.split("-", 1)
+        return list(range(int(first), int(last) + 1))
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scales", default="small,medium,udcg")
-    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--scales", default="small,medium,udcg,xl")
+    parser.add_argument("--profiles", default="standard,tight")
+    parser.add_argument("--seeds", default="1-5")
+    parser.add_argument("--peers", action="store_true", help="also the peers on seed 1 (slow: PuLP)")
+    parser.add_argument("--peer-scales", default="small,medium,udcg")
+    parser.add_argument("--time-limit", type=float, default=None, help="the peers' time limit")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    table = run([s.strip() for s in args.scales.split(",") if s.strip()], args.time_limit)
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    parts = [
+        "# Planner benchmark\n\n"
+        f"{machine}; {time.strftime('%Y-%m-%d %H:%M')}; load average {load:.2f} at the start.\n\n",
+        sweep(scales, profiles, _seeds(args.seeds)),
+    ]
+    if args.peers:
+        parts.append(
+            "\n" + peers([s.strip() for s in args.peer_scales.split(",") if s.strip()], args.time_limit)
+        )
+    table = "".join(parts)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table, encoding="utf-8")
     print(table)

@@ -24,11 +24,18 @@ class TimeBudget:
 
     limit: float
     started: float = field(default_factory=time.perf_counter)
+    # seconds kept back for the steps after the search, when a method knows they take longer
+    # than the default share (turning solutions into a plan at scale)
+    kept: float = 0.0
 
     @property
     def deadline(self) -> float:
         """When the search must have stopped (the finish time kept back)."""
-        return self.started + self.limit - max(FINISH_SHARE * self.limit, FINISH_MIN)
+        return self.started + self.limit - max(FINISH_SHARE * self.limit, FINISH_MIN, self.kept)
+
+    def keep(self, seconds: float) -> None:
+        """Keep ``seconds`` back at the end (never more than half the limit)."""
+        self.kept = min(max(self.kept, seconds), 0.5 * self.limit)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.started

@@ -259,11 +259,17 @@ def plan_greedy(s: Scenario) -> Plan:
                 wanted = float(np.floor(wanted + _EPS))
             if wanted <= 0:
                 continue
+            moved = 0.0
             for week, hub in offer_routes[o]:
                 placed = ship.place(o, r, hub, week, wanted)
                 wanted -= placed
                 offer_left[o] -= placed
                 need -= placed
+                moved += placed
                 if wanted <= _EPS:
                     break
+            if moved <= 0.0:
+                # Nothing of it fits through any of its routes: hub room and crews only shrink,
+                # so nothing ever will; no later requirement needs to try it (a saving, not a change).
+                offer_left[o] = 0.0
     return ship.plan("greedy", started)

@@ -61,6 +61,8 @@ WHOLE_MODEL_COLUMNS = 160_000
 # Shares of the time left each phase may take (the rest goes to the phases after it).
 MIP_SHARE = 0.45  # branch and bound on the capabilities with families to decide
 DECODE_SHARE = 0.15  # a decoding step's time limit
+# The steps after the search take about this many times what the greedy plan took.
+TAIL_FACTOR = 2.5
 # The margins bounds carry for rounding (`nsatu.planner.bounds`, MIP bounds): a plan this close
 # to its bound is called optimal.
 ROUNDING_GAP = 1e-8
@@ -223,7 +225,11 @@ class _Search:
         s = self.s
         if self.warm_start is not None and self.warm_start.n_lines:
             self.candidates.add(_rescheduled(s, self.warm_start), "previous plan, rescheduled")
+        started = time.perf_counter()
         self.candidates.add(_nonempty(plan_greedy(s)), "greedy baseline")
+        # scheduling lines through the hubs, re-assigning and checking the result cost about
+        # what the greedy plan took (same loops, same data): keep that back for the end
+        self.budget.keep(TAIL_FACTOR * (time.perf_counter() - started))
 
     # ----- phase 1: a bound per capability, hubs relaxed -----
 
@@ -240,7 +246,10 @@ class _Search:
         previous = _previous_parts(self.warm_start)
         start = self._relaxed_start()
         records: list[_PartRecord] = []
+        solved_columns, solved_seconds = 0, 0.0
+        left_columns = sum(b.size for b in self.blocks)
         for n, block in enumerate(self.blocks):
+            left_columns -= block.size
             print_ = fingerprint(part_of(self.relaxed, block.capability).scenario)
             kept = previous.get(block.code)
             if kept is not None and kept[0] == print_ and np.isfinite(kept[1]):
@@ -249,16 +258,34 @@ class _Search:
                 block.x = start[block.cols] if start is not None else np.zeros(block.size)
                 records.append(_PartRecord(block.code, print_, block.bound, "kept"))
                 continue
+            supply = _supply_bound(part_of(self.relaxed, block.capability).scenario)
+            if self.budget.exhausted():
+                # no time left to build its LP: the bound that needs no solver, said so
+                block.bound, block.bound_source = supply, "supply (no time left for its LP)"
+                block.x = np.zeros(block.size)
+                records.append(_PartRecord(block.code, print_, block.bound, block.bound_source))
+                self.timed_out = True
+                continue
             program = block_program(rlp, [block], rlp.row_upper)
             block.solver = program.solver(relax_integrality=True)
-            sol = block.solver.run(time_limit=self.budget.left())
+            # Presolved LPs are faster but have no duals when interrupted. When the time left
+            # is short for what remains (at the pace so far), solve without presolve: an
+            # interrupted dual simplex still holds prices, and they give a true bound.
+            pace = solved_seconds / max(solved_columns, 1)
+            short = solved_columns > 0 and self.budget.left() < 2.0 * pace * (block.size + left_columns)
+            begun = time.perf_counter()
+            sol = block.solver.run(time_limit=self.budget.left(), presolve=not short)
+            solved_seconds += time.perf_counter() - begun
+            solved_columns += block.size
             block.lp_error = lp_error(sol)
-            if sol.bound is not None:
-                block.bound, block.bound_source = sol.bound, "LP"
+            if sol.bound is not None and sol.status == "optimal":
+                block.bound, block.bound_source = min(sol.bound, supply), "LP"
+            elif sol.bound is not None and sol.bound < supply:
+                block.bound, block.bound_source = sol.bound, "LP stopped by the time limit (its duals)"
+                self.timed_out = True
             else:
-                # stopped before it had duals (the time limit): the bound needs no solver
-                block.bound = _supply_bound(part_of(self.relaxed, block.capability).scenario)
-                block.bound_source = "supply (LP stopped before it had duals)"
+                # stopped before its prices beat the bound that needs no solver
+                block.bound, block.bound_source = supply, "supply (LP stopped by the time limit)"
                 self.timed_out = True
             block.x = sol.x if sol.x is not None else np.zeros(block.size)
             records.append(_PartRecord(block.code, print_, block.bound, block.bound_source))

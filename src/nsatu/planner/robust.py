@@ -34,7 +34,7 @@ from nsatu.planner import model
 from nsatu.planner.blocks import CapabilityBlock, block_program, capability_blocks
 from nsatu.planner.budget import TimeBudget
 from nsatu.planner.check import check_plan
-from nsatu.planner.decode import columns_of_plan, plan_of_columns
+from nsatu.planner.decode import columns_of_plan, plan_of_columns, reassigned
 from nsatu.planner.decompose import relax_hubs
 from nsatu.planner.metrics import line_values, objective_of
 from nsatu.planner.plan import Plan, PlanStatus
@@ -275,7 +275,11 @@ def plan_robust(
                     x[m.blocks[column.block].cols] += share * column.x
             relaxed = plan_of_columns(m.split, m.lp, x, time_limit=max(budget.left(), 0.5))
             lines = (relaxed.alloc_offer, relaxed.alloc_requirement, relaxed.alloc_quantity)
-            candidates.append(schedule_through_hubs(s, *lines, method="robust"))
+            scheduled = schedule_through_hubs(s, *lines, method="robust")
+            candidates.append(scheduled)
+            # re-assigned at true values: it may undo some of the spread, and is kept only
+            # when its robust objective is the better one
+            candidates.append(reassigned(s, model.build(s), scheduled, time_limit=max(budget.left(), 0.5)))
     best = _best(s, candidates, weight, normal_worst)
     chosen_normal = best is normal
     status: PlanStatus = "feasible" if best.n_lines else "empty"

@@ -203,6 +203,56 @@ def register(app: typer.Typer) -> None:
             err.print(f"  {violation}", markup=False, highlight=False)
         raise typer.Exit(1)
 
+    @plan_app.command("frontier")
+    def plan_frontier_command(
+        scenario: Path = typer.Argument(..., help="a FORMAT.md scenario folder or .xlsx workbook"),
+        out: Path = typer.Option(..., "--out", help="the folder for frontier.csv and the k<K>/ plans"),
+        max_families: int | None = typer.Option(
+            None,
+            "--max-families",
+            help="the largest K (default: as many as the unconstrained plan introduces)",
+        ),
+        time_limit: float = typer.Option(120.0, "--time-limit", help="seconds for the whole frontier"),
+    ) -> None:
+        """The best plan with at most 0, 1, 2, ... new families, each with a bound."""
+        from nsatu.planner.frontier import plan_frontier
+        from nsatu.planner.io.plans import write_frontier
+
+        console, _ = _consoles()
+        s = _read(scenario)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("frontier", total=100, detail="")
+            points = plan_frontier(
+                s,
+                max_families=max_families,
+                time_limit=time_limit,
+                progress=_progress_callback(progress, task),
+            )
+        write_frontier(s, points, out)
+        table = Table(title=f"frontier of {scenario}")
+        for column in ("at most", "introduced", "pwf", "on time", "objective", "bound", "gap"):
+            table.add_column(column, justify="right")
+        for p in points:
+            table.add_row(
+                str(p.limit),
+                ", ".join(p.new_families) or "—",
+                _fmt(p.pwf, 2, percent=True),
+                _fmt(p.on_time_share, 1, percent=True),
+                _fmt(p.objective),
+                _fmt(p.bound),
+                _fmt(p.gap, 2, percent=True),
+            )
+        console.print(table)
+        console.print(f"wrote {out / 'frontier.csv'} and {len(points)} plan folders", highlight=False)
+
     @app.command("synth")
     def synth(
         out: Path = typer.Argument(..., help="the folder (or .xlsx file with --xlsx) to write"),

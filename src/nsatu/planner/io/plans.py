@@ -8,7 +8,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import cast, get_args
+from typing import TYPE_CHECKING, cast, get_args
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from nsatu.planner.io.writer import csv_bytes, write_files_atomically
 from nsatu.planner.metrics import compute_metrics
 from nsatu.planner.plan import Plan, PlanStatus
 from nsatu.planner.scenario import FloatArray, Scenario
+
+if TYPE_CHECKING:  # the frontier plans with the optimiser; these files only write its points
+    from nsatu.planner.frontier import FrontierPoint
 
 ALLOCATION_COLUMNS = ("offer_id", "requirement_id", "hub", "quantity", "arrival_week")
 TRAINING_COLUMNS = ("course_id", "seats_used")
@@ -211,3 +214,27 @@ def _plan_table(
             continue
         rows.append((number, {c: record[p].strip() if p < len(record) else "" for c, p in pos.items()}))
     return rows
+
+
+FRONTIER_COLUMNS = (
+    "new_families",
+    "introduced",
+    "families",
+    "pwf",
+    "on_time_share",
+    "objective",
+    "bound",
+    "gap",
+    "introduced_codes",
+)
+
+
+def write_frontier(s: Scenario, points: list[FrontierPoint], out_dir: Path) -> None:
+    """``out_dir/frontier.csv`` (one row per limit K) and one FORMAT.md plan folder per point,
+    ``out_dir/k<K>/``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for point in points:
+        write_plan(s, point.plan, out / f"k{point.limit}")
+    rows = [[point.row(s)[c] for c in FRONTIER_COLUMNS] for point in points]
+    write_files_atomically(out, {"frontier.csv": csv_bytes(list(FRONTIER_COLUMNS), rows)}, {"frontier.csv"})

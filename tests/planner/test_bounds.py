@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -12,7 +14,8 @@ from nsatu.planner import model, optimal
 from nsatu.planner.bounds import best_dual_bound, dual_bound
 from nsatu.planner.check import check_plan
 from nsatu.planner.decode import columns_of_plan, plan_of_columns
-from nsatu.planner.heuristics import plan_greedy
+from nsatu.planner.heuristics import plan_country, plan_greedy
+from nsatu.planner.methods import DUST, without_dust
 from nsatu.planner.metrics import objective_of
 from nsatu.planner.optimal import plan_optimal
 from nsatu.planner.scenario import Scenario
@@ -183,3 +186,23 @@ def test_decoding_a_plans_own_columns_loses_nothing(seed: int) -> None:
     again = plan_of_columns(s, lp, x)
     assert check_plan(s, again) == []
     assert objective_of(s, again) >= objective_of(s, plan) - 1e-9
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_optimal_plan_is_never_below_either_baseline(seed: int) -> None:
+    s = random_scenario(seed, hub_scale=0.3, mixed=True)
+    plan = plan_optimal(s, time_limit=10)
+    assert (
+        objective_of(s, plan)
+        >= max(objective_of(s, plan_greedy(s)), objective_of(s, plan_country(s)), 0.0) - 1e-9
+    )
+
+
+def test_lines_of_solver_dust_are_dropped_before_a_plan_is_saved() -> None:
+    s = random_scenario(1)
+    plan = plan_greedy(s)
+    dusty = dataclasses.replace(plan, alloc_quantity=plan.alloc_quantity.copy())
+    dusty.alloc_quantity[0] = 2.27e-12
+    clean = without_dust(dusty)
+    assert clean.n_lines == plan.n_lines - 1 and (clean.alloc_quantity > DUST).all()
+    assert check_plan(s, clean) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 
@@ -11,6 +12,26 @@ from nsatu.planner.progress import ProgressCallback, ProgressEvent
 from nsatu.planner.scenario import Scenario
 
 METHODS = ("optimal", "greedy", "country", "robust")
+
+
+# Lines below this share of a unit carry nothing anyone would ship (solver round-off such as
+# 2.3e-12 rounds): they are dropped before a plan is saved, checked or shown.
+DUST = 1e-6
+
+
+def without_dust(plan: Plan) -> Plan:
+    """The plan without lines whose quantity is below `DUST` (dropping lines keeps every rule)."""
+    keep = plan.alloc_quantity > DUST
+    if keep.all():
+        return plan
+    return dataclasses.replace(
+        plan,
+        alloc_offer=plan.alloc_offer[keep],
+        alloc_requirement=plan.alloc_requirement[keep],
+        alloc_hub=plan.alloc_hub[keep],
+        alloc_quantity=plan.alloc_quantity[keep],
+        alloc_week=plan.alloc_week[keep],
+    )
 
 
 def _empty(method: str, message: str) -> Plan:
@@ -53,6 +74,7 @@ def run_method(
             )
     if plan.solve_seconds == 0.0:
         plan.solve_seconds = time.perf_counter() - started
+    plan = without_dust(plan)
     extra = {k: v for k, v in plan.metrics.items() if k not in _COMPUTED}
     plan.metrics = compute_metrics(s, plan) | extra
     if plan.message:

@@ -45,7 +45,7 @@ from nsatu.planner.budget import TimeBudget
 from nsatu.planner.check import check_plan
 from nsatu.planner.decode import columns_of_plan, plan_of_columns, reassigned, within_limits
 from nsatu.planner.decompose import fingerprint, part_of, relax_hubs
-from nsatu.planner.heuristics import plan_greedy
+from nsatu.planner.heuristics import plan_country, plan_greedy
 from nsatu.planner.metrics import line_values, objective_of
 from nsatu.planner.model import COUPLING, LinearProgram
 from nsatu.planner.plan import Plan, PlanStatus
@@ -227,6 +227,8 @@ class _Search:
             self.candidates.add(_rescheduled(s, self.warm_start), "previous plan, rescheduled")
         started = time.perf_counter()
         self.candidates.add(_nonempty(plan_greedy(s)), "greedy baseline")
+        # the status quo too: the answer is never below either baseline
+        self.candidates.add(_nonempty(plan_country(s)), "country baseline")
         # scheduling lines through the hubs, re-assigning and checking the result cost about
         # what the greedy plan took (same loops, same data): keep that back for the end
         self.budget.keep(TAIL_FACTOR * (time.perf_counter() - started))

@@ -56,11 +56,12 @@ from nsatu.planner.solve import Solution, Solver
 
 __all__ = ["objective_of", "plan_optimal"]
 
-# The whole model is the improvement step up to this many columns (beyond, pairs of blocks).
+# The whole model is the improvement step up to this many columns (beyond, capabilities in turn).
 WHOLE_MODEL_COLUMNS = 160_000
 # Shares of the time left each phase may take (the rest goes to the phases after it).
 MIP_SHARE = 0.45  # branch and bound on the capabilities with families to decide
 DECODE_SHARE = 0.15  # a decoding step's time limit
+LNS_SHARE = 0.3  # the pass through the real hubs before the whole model's branch and bound
 # The steps after the search take about this many times what the greedy plan took.
 TAIL_FACTOR = 2.5
 # The margins bounds carry for rounding (`nsatu.planner.bounds`, MIP bounds): a plan this close
@@ -382,11 +383,13 @@ class _Search:
     # ----- phase 4: improvement through the real hubs -----
 
     def _improve(self) -> None:
+        real = capability_blocks(self.lp, self.s.capability_codes)
         if self.lp.n_cols <= WHOLE_MODEL_COLUMNS:
+            # a pass of the capabilities through the real hubs gives the whole model a better start
+            self._one_block_at_a_time(real, passes=1, until=self.budget.share(LNS_SHARE))
             if self.budget.left() > 0.2:
                 self._whole_model()
             return
-        real = capability_blocks(self.lp, self.s.capability_codes)
         self._one_block_at_a_time(real)
         if self.budget.left() > 0.5:
             self._hub_prices(real)
@@ -400,20 +403,23 @@ class _Search:
             self.timed_out = True
         return sol.x
 
-    def _one_block_at_a_time(self, real: list[CapabilityBlock]) -> None:
+    def _one_block_at_a_time(
+        self, real: list[CapabilityBlock], *, passes: int = 3, until: float | None = None
+    ) -> None:
         """From the best plan, each capability solved again with the hub capacity all the others
         leave it: it may re-route its own tonnage and use what the others leave, and its current
         lines stay possible, so the plan can only improve (passes while time is left)."""
         lp, s = self.lp, self.s
-        for sweep in range(3):
+        stop = time.perf_counter() + (self.budget.left() if until is None else until)
+        for sweep in range(passes):
             best = self.candidates.best()
             x = columns_of_plan(s, lp, best) if best is not None else None
             if x is None:
                 return
             improved = False
             for block in sorted(real, key=lambda b: -b.size):
-                if self.budget.left() - 1.5 * self.decode_seconds < 0.1:
-                    self.timed_out = True
+                if self.budget.left() - 1.5 * self.decode_seconds < 0.1 or time.perf_counter() > stop:
+                    self.timed_out |= time.perf_counter() <= stop
                     return
                 others = x.copy()
                 others[block.cols] = 0.0

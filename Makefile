@@ -9,7 +9,7 @@ NSATU := $(VENV)/bin/nsatu
 PYTEST := $(VENV)/bin/pytest
 export NSATU_VAR_DIR ?= $(CURDIR)/var
 # Tests that need no database run once; the rest run on SQLite and on PostgreSQL.
-DB_FREE_TESTS := tests/planner tests/demo
+DB_FREE_TESTS := tests/planner tests/demo tests/architecture
 LINT_PATHS := $(wildcard src tests benchmarks manage.py)
 
 .PHONY: help run test lint typecheck bench bench-load demo-build system-deps clean

@@ -1,4 +1,4 @@
-"""The country and greedy baselines: DESIGN.md's definitions, and always valid plans."""
+"""The country and greedy baselines: their definitions, and always valid plans."""
 
 from __future__ import annotations
 

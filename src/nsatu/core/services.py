@@ -1,7 +1,7 @@
 """Audited create/update/delete shared by every app's services.
 
 App services call these so that each change and its ledger event are written
-in one transaction (DESIGN.md rule 4).
+in one transaction.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The two baselines every plan is shown beside (DESIGN.md, "Baselines").
+"""The two baselines every plan is shown beside.
 
 - `plan_country`, the status quo: donors act in ISO3 order; each takes its
   offers by availability and sends each to the compatible open requirement
@@ -155,7 +155,7 @@ def _compatible_requirements(s: Scenario) -> list[IntArray]:
 
 
 def plan_country(s: Scenario) -> Plan:
-    """The country-by-country status quo (DESIGN.md), always a valid plan."""
+    """The country-by-country status quo, always a valid plan."""
     started = time.perf_counter()
     ship = _Shipper(s)
     routes = _routes_by_donor(s)
@@ -202,7 +202,7 @@ def plan_country(s: Scenario) -> Plan:
 
 
 def plan_greedy(s: Scenario) -> Plan:
-    """The coordinator-with-a-spreadsheet baseline (DESIGN.md), always a valid plan."""
+    """The coordinator-with-a-spreadsheet baseline, always a valid plan."""
     started = time.perf_counter()
     ship = _Shipper(s)
     routes = _routes_by_donor(s)

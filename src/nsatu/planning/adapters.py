@@ -1,4 +1,4 @@
-"""The only bridge between the ORM and the planner (DESIGN.md rule 2).
+"""The only bridge between the ORM and the planner, which stays free of Django.
 
 - :func:`scenario_from_db` turns the database into a planner ``Scenario``:
   by default what a new plan may still use once the approved runs' lines are

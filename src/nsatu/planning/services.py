@@ -88,8 +88,14 @@ def fail_stale_runs(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     stale = PlanRun.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=now - stale_after())
     count = 0
-    for run in stale:
+    for pk in stale.values_list("pk", flat=True):
         with transaction.atomic():
+            # locked and read again: a worker that beat or finished since is left alone
+            run = PlanRun.objects.select_for_update().get(pk=pk)
+            if run.status != RunStatus.RUNNING or (
+                run.heartbeat is not None and run.heartbeat >= now - stale_after()
+            ):
+                continue
             run.status, run.finished_at = RunStatus.FAILED, now
             run.message = "the task worker stopped reporting (killed or crashed); start the run again"
             run.save(update_fields=["status", "finished_at", "message"])

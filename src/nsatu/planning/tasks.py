@@ -38,7 +38,8 @@ class _ProgressWriter:
         if now - self.last < PROGRESS_EVERY_SECONDS and event.phase != "done":
             return
         self.last = now
-        PlanRun.objects.filter(pk=self.run_id).update(
+        # only while the run is still running: a run failed as stale keeps what it was failed with
+        PlanRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
             phase=event.phase[:40],
             fraction=_finite(event.fraction),
             incumbent=_finite(event.incumbent),
@@ -52,12 +53,9 @@ def execute_plan_run(run_id: int) -> None:
     """Plan the database's scenario for run ``run_id`` and store the result."""
     from nsatu.planner.methods import run_method
 
-    run = PlanRun.objects.get(pk=run_id)
-    if run.status != RunStatus.QUEUED:
+    run = _claim(run_id)
+    if run is None:
         return  # already taken by another worker, or finished
-    PlanRun.objects.filter(pk=run_id).update(
-        status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat=timezone.now(), phase="read"
-    )
     heartbeat = Heartbeat(PlanRun, run_id, RunStatus.RUNNING)
     heartbeat.start()
     try:
@@ -80,6 +78,9 @@ def execute_plan_run(run_id: int) -> None:
     finally:
         heartbeat.stopped.set()
     with transaction.atomic():
+        # the row lock first: a run failed as stale meanwhile keeps its failure, and no lines are saved
+        if not _still_running(run_id, RunStatus.DONE):
+            return
         lines = save_plan(run, scenario, plan)
         _finish(
             run_id,
@@ -90,6 +91,40 @@ def execute_plan_run(run_id: int) -> None:
             bound=_finite(plan.bound),
             lines=lines,
         )
+
+
+def _claim(run_id: int) -> PlanRun | None:
+    """Take a queued run for this worker (a conditional update, so two workers cannot both take it)
+    and record that it started; None when it is not queued any more."""
+    with transaction.atomic():
+        now = timezone.now()
+        taken = PlanRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=now, heartbeat=now, phase="read"
+        )
+        if not taken:
+            return None
+        run = PlanRun.objects.get(pk=run_id)
+        append_event(
+            actor=WORKER,
+            action="plan-started",
+            object_type="planning.planrun",
+            object_id=run_id,
+            payload={"method": run.method, "time_limit": run.time_limit},
+        )
+    return run
+
+
+def _still_running(run_id: int, ending: str) -> bool:
+    """Lock the run's row and say whether it is still running (this worker's to end).
+
+    A run failed meanwhile (its heartbeat went stale while this worker was paused or slow)
+    stays failed: the late result is dropped with a warning, never stored.
+    """
+    status = PlanRun.objects.select_for_update().values_list("status", flat=True).get(pk=run_id)
+    if status == RunStatus.RUNNING:
+        return True
+    logger.warning("plan run %s is %s; this worker's late result (%s) is dropped", run_id, status, ending)
+    return False
 
 
 def _json_metrics(metrics: dict[str, object]) -> dict[str, object]:
@@ -111,6 +146,8 @@ def _finish(
     lines: int = 0,
 ) -> None:
     with transaction.atomic():
+        if not _still_running(run_id, status):
+            return
         run = PlanRun.objects.select_for_update().get(pk=run_id)
         run.status, run.message, run.finished_at, run.phase = status, message, timezone.now(), "done"
         run.plan_status, run.metrics, run.fraction = plan_status, metrics or {}, 1.0

@@ -300,3 +300,48 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path: Path) -> N
     text = " ".join(result.output.split())
     assert "scenario.xlsx: " in text and "zip bomb" in text and "nothing was imported" in text
     assert not Event.objects.exists()
+
+
+FORMULA_TITLES = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "'=quoted", "-7"]
+
+
+def test_cli_export_writes_no_live_formula_and_reads_back_the_same_text(
+    small_folder: Path, tmp_path: Path
+) -> None:
+    """Titles that look like formulas are text in the workbook and defused in CSV (as the web exports
+    do, through one function), and both files read back to the titles as stored."""
+    import openpyxl
+
+    from nsatu.planner.io.cells import defuse_formula
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["scenario", "import", str(small_folder)]).exit_code == 0
+    requirements = list(Requirement.objects.order_by("code")[: len(FORMULA_TITLES)])
+    for requirement, title in zip(requirements, FORMULA_TITLES, strict=True):
+        update_record(requirement, actor=CLI, title=title)
+    titles = {r.code: t for r, t in zip(requirements, FORMULA_TITLES, strict=True)}
+    folder, book = tmp_path / "out", tmp_path / "out.xlsx"
+    assert runner.invoke(app, ["scenario", "export", str(folder)]).exit_code == 0
+    assert runner.invoke(app, ["scenario", "export", str(book), "--xlsx"]).exit_code == 0
+
+    sheet = openpyxl.load_workbook(book)["requirements"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    written = {}
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f", f"{cell.coordinate} holds a live formula: {cell.value!r}"
+        written[row[header.index("id")].value] = row[header.index("title")].value
+    assert {code: written[code] for code in titles} == titles  # text kept exactly
+
+    with (folder / "requirements.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["id"]: r["title"] for r in csv.DictReader(handle)}
+    for code, title in titles.items():
+        assert rows[code] == defuse_formula(title)
+        assert not rows[code].startswith(("=", "+", "@")) and not rows[code].startswith("-2")
+    assert rows[requirements[-1].code] == "-7"  # a plain number is left alone
+
+    for path in (folder, book):
+        scenario = read_scenario(path)
+        extras = scenario.extra_columns["requirements"]
+        by_code = {code: extra.get("title") for code, extra in zip(scenario.requirements.ids, extras, strict=True)}
+        assert {code: by_code[code] for code in titles} == titles, path

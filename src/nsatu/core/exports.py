@@ -6,8 +6,9 @@ real .xlsx workbooks written by openpyxl in write-only (streaming) mode.
 
 Both formats defuse spreadsheet formula injection: a text cell starting with
 ``=``, ``+``, ``-``, ``@`` (or a tab/CR) would run as a formula when opened.
-In CSV such text gets a leading apostrophe (the OWASP advice); in .xlsx the cell
-is typed as a string, so the text stays exactly as stored.
+In CSV such text gets a leading apostrophe (the OWASP advice; one function,
+`nsatu.planner.io.cells.defuse_formula`, shared with `nsatu scenario export`);
+in .xlsx the cell is typed as a string, so the text stays exactly as stored.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from nsatu.planner.io.cells import defuse_formula
+
 ExportFormat = Literal["csv", "xlsx"]
 FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx")
 BOM = "\ufeff"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # openpyxl refuses the control characters XML 1.0 cannot hold; drop them rather than fail.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -68,8 +70,8 @@ def _csv_cell(value: Any) -> Any:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return defuse_formula(value)
     return value
 
 

@@ -20,6 +20,31 @@ DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
 ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
+# A text cell starting with =, +, -, @, tab or CR runs as a formula when a spreadsheet opens it.
+# Text that needs the apostrophe on the way out: such a start, possibly behind apostrophes
+# of its own (so that undoing one apostrophe on the way in gives back exactly what was written).
+_DEFUSE = re.compile(r"^'*[=+\-@\t\r]")
+
+
+def defuse_formula(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs as a formula: a leading apostrophe (the OWASP
+    advice) before a formula start; a plain number such as ``-3`` stays as it is.
+
+    The one rule for every CSV this project writes (web exports, `nsatu scenario export`);
+    `restore_formula` undoes it when our reader reads the file back.
+    """
+    if NUMBER.match(text) or not _DEFUSE.match(text):
+        return text
+    return "'" + text
+
+
+def restore_formula(text: str) -> str:
+    """The text `defuse_formula` was given: one leading apostrophe before a formula start dropped."""
+    if text.startswith("'") and _DEFUSE.match(text[1:]) and not NUMBER.match(text[1:]):
+        return text[1:]
+    return text
+
+
 def format_number(value: float) -> str:
     """Minimal text for a number: 6 not 6.0, 2.5, 1e-07."""
     x = float(value)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast, get_args
 
 import numpy as np
 
+from nsatu.planner.io.cells import restore_formula
 from nsatu.planner.io.errors import CellError, ScenarioError
 from nsatu.planner.io.writer import csv_bytes, write_files_atomically
 from nsatu.planner.metrics import compute_metrics
@@ -197,7 +198,7 @@ def _plan_table(
     except (OSError, UnicodeDecodeError) as exc:
         errors.append(CellError(label, 0, "", f"cannot read the file as UTF-8: {exc}"))
         return []
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = [[restore_formula(c) for c in r] for r in csv.reader(io.StringIO(text, newline=""))]
     if not records:
         errors.append(CellError(label, 0, "", "the file is empty; it needs at least a header row"))
         return []

@@ -8,7 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from nsatu.planner.io.cells import Cell, Table, TableReader, cell_text
+from nsatu.planner.io.cells import Cell, Table, TableReader, cell_text, restore_formula
 from nsatu.planner.io.columns import EXTENSION_COLUMNS, IGNORED_SHEETS, TABLE_COLUMNS
 from nsatu.planner.io.errors import CellError
 from nsatu.planner.io.zipguard import workbook_archive_errors
@@ -34,7 +34,8 @@ def csv_table(path: Path, name: str, errors: list[CellError]) -> Table | None:
     except csv.Error as exc:
         errors.append(CellError(label, 0, "", f"not a valid CSV file: {exc}"))
         return None
-    return table_of_records(name, label, [list(r) for r in records], errors)
+    # cells our writer defused against formula injection read back as they were
+    return table_of_records(name, label, [[restore_formula(c) for c in r] for r in records], errors)
 
 
 def table_of_records(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nsatu.planner.io.cells import NUMBER, format_number
+from nsatu.planner.io.cells import NUMBER, defuse_formula, format_number
 from nsatu.planner.io.columns import EXTENSION_COLUMNS, KNOWN_EXTRA_COLUMNS, TABLE_COLUMNS
 from nsatu.planner.scenario import Scenario
 
@@ -140,8 +140,8 @@ def _csv_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    return str(value)
+        return defuse_formula(";".join(str(v) for v in value))
+    return defuse_formula(str(value))
 
 
 def _toml_text(s: Scenario) -> str:
@@ -287,6 +287,8 @@ def _append_rows(sheet: Any, columns: list[str], rows: list[list[object]]) -> No
         for cell in cells:
             if isinstance(cell.value, dt.datetime | dt.date):
                 cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, str):
+                cell.data_type = "s"  # text as text: openpyxl would store "=..." as a live formula
 
 
 def _xlsx_value(value: object) -> object:

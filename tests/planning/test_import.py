@@ -302,7 +302,14 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path: Path) -> N
     assert not Event.objects.exists()
 
 
-FORMULA_TITLES = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "'=quoted", "-7"]
+FORMULA_TITLES = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "'=quoted",
+    "-7",
+]
 
 
 def test_cli_export_writes_no_live_formula_and_reads_back_the_same_text(
@@ -343,5 +350,7 @@ def test_cli_export_writes_no_live_formula_and_reads_back_the_same_text(
     for path in (folder, book):
         scenario = read_scenario(path)
         extras = scenario.extra_columns["requirements"]
-        by_code = {code: extra.get("title") for code, extra in zip(scenario.requirements.ids, extras, strict=True)}
+        by_code = {
+            code: extra.get("title") for code, extra in zip(scenario.requirements.ids, extras, strict=True)
+        }
         assert {code: by_code[code] for code in titles} == titles, path

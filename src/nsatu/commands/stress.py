@@ -26,6 +26,8 @@ from nsatu.planner.progress import ProgressEvent
 from nsatu.planner.scenario import Scenario
 
 STRESS_METHODS = ("optimal", "greedy")
+# numeric columns of the withdrawal table
+RIGHT = ("offers", "committed lines", "committed aid lost", "loss with backfill", "loss without backfill")
 POLL_SECONDS = 0.5
 # With every run still queued after this long, the bar says a task worker may be missing.
 NO_WORKER_HINT_SECONDS = 15.0
@@ -192,9 +194,11 @@ def _robust_plans(
 
 
 def _header(console: Console, title: str, figures: Any) -> None:
+    committed = float(figures.get("committed_pwf", 0.0))
     console.print(
-        f"{title} pwf {_pct(float(figures['pwf']))}, "
-        f"on time {_pct(float(figures['on_time_share']), 1)}, "
+        f"{title} pwf {_pct(float(figures['pwf']))}"
+        + (f" (committed aid {_pct(committed)}, the plan of the rest on top)" if committed else "")
+        + f", on time {_pct(float(figures['on_time_share']), 1)}, "
         f"objective {float(figures['objective']):,.2f}",
         highlight=False,
     )
@@ -421,16 +425,22 @@ def _robust_table(console: Console, s: Scenario, base: Plan, robust: Plan, worst
 
 
 def _withdrawal_table(console: Console, report: Any, kept: dict[str, dict[str, float]]) -> None:
-    """Per donor: re-planned loss, then the loss of each plan kept as it is (base, normal, robust)."""
-    table = Table(title="Donor withdrawal: re-planned without each donor's offers (worst first)")
-    columns = ["donor", "offers", "pwf loss", "loss, base kept", *(f"loss, {name} kept" for name in kept)]
+    """Per donor: the loss with backfill (re-planned) and without it (the base kept as it is, as
+    each plan kept: normal, robust); with committed aid, the part of it that was committed."""
+    committed = report.base.committed_pwf > 0 or any(i.committed_lines for i in report.impacts)
+    title = "Donor withdrawal: re-planned without each donor's offers (worst first)"
+    if committed:
+        title = "Donor withdrawal, committed aid included: each donor's commitments and offers (worst first)"
+    table = Table(title=title)
+    columns = ["donor", "offers"] + ["committed lines", "committed aid lost"] * committed
+    columns += ["loss with backfill", "loss without backfill", *(f"loss, {name} kept" for name in kept)]
     columns += ["requirements below 50%", "capabilities uncovered", "capabilities hurt most"]
     for column in columns:
-        table.add_column(
-            column, justify="right" if column in ("offers", "pwf loss") or "kept" in column else "left"
-        )
+        table.add_column(column, justify="right" if column in RIGHT or "kept" in column else "left")
     for impact in report.impacts:
-        row = [impact.donor, str(impact.offers), _pct(impact.pwf_loss), _pct(impact.fixed_loss)]
+        row = [impact.donor, str(impact.offers)]
+        row += [str(impact.committed_lines), _pct(impact.committed_loss)] * committed
+        row += [_pct(impact.pwf_loss), _pct(impact.fixed_loss)]
         row += [_pct(losses.get(impact.donor, 0.0)) for losses in kept.values()]
         hurt = [f"{c} {_pct(v, 1)}" for c, v in list(impact.capability_loss.items())[:3]]
         below = f"{len(impact.below_half)}: {_short(impact.below_half, 4)}" if impact.below_half else "—"

@@ -9,20 +9,27 @@ planner's one metrics implementation (``nsatu.planner.stress.capability_pwf``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from nsatu.commitments.models import Decommitment
+from nsatu.nations.models import Nation
 from nsatu.planner.scenario import Scenario
 from nsatu.planner.stress import capability_pwf, plan_of_lines
-from nsatu.planning.models import Allocation, PlanRun, RunStatus, active_line_quantities
+from nsatu.planning.models import Allocation, PlanRun, RunStatus, active_line_quantities, uncommitted
 
 Line = list[object]  # [offer id, requirement id, hub code, quantity, arrival week] (stress.plan_lines)
 
 
-def committed_lines(*, exclude_run: PlanRun | None = None) -> list[Line]:
-    """The approved lines as they still commit (less what was taken back), as plan lines."""
+def committed_lines(
+    *, exclude_run: PlanRun | None = None, taken_back: Mapping[int, float] | None = None
+) -> list[Line]:
+    """The approved lines as they still commit (less what was taken back), as plan lines;
+    ``taken_back`` (line key -> quantity): less that too, as if it had been withdrawn."""
     approved = Allocation.objects.filter(run__approved_at__isnull=False).select_related(
         "offer", "requirement", "hub"
     )
@@ -30,11 +37,53 @@ def committed_lines(*, exclude_run: PlanRun | None = None) -> list[Line]:
         approved = approved.exclude(run=exclude_run)
     rows = list(approved.order_by("pk"))
     active = active_line_quantities(rows)
+    for key, quantity in (taken_back or {}).items():
+        if key in active:
+            active[key] = uncommitted(active[key], quantity)
     return [
         [line.offer.code, line.requirement.code, line.hub.code, active[line.pk], line.arrival_week]
         for line in rows
         if active[line.pk] > 0
     ]
+
+
+@dataclass
+class DonorExit:
+    """What a political shift of one donor, effective today, would take back of its committed aid."""
+
+    donor: str
+    cuts: dict[int, float]  # approved line key -> quantity taken back
+    taken: list[Line]  # the same, as plan lines
+
+
+def donor_exit(donor: Nation, *, today: dt.date | None = None) -> DonorExit:
+    """The committed aid ``withdraw_donor`` would take back of ``donor`` now (nothing is written):
+    every line's quantity not yet dispatched (aid on its way or received stays)."""
+    from nsatu.commitments.services import plan_donor_exit, planning_horizon
+
+    today = today or timezone.localdate()
+    # past the horizon nothing planned is left to leave: the horizon's last day takes all of it too
+    plan = plan_donor_exit(donor, effective_on=min(today, planning_horizon()[1]), today=today)
+    taken: list[Line] = [
+        [
+            plan.lines[key].offer.code,
+            plan.lines[key].requirement.code,
+            plan.lines[key].hub.code,
+            quantity,
+            plan.lines[key].arrival_week,
+        ]
+        for key, quantity in sorted(plan.line_cuts.items())
+    ]
+    return DonorExit(donor.iso3, dict(plan.line_cuts), taken)
+
+
+def donor_exits(*, today: dt.date | None = None) -> dict[str, DonorExit]:
+    """``donor_exit`` of every donor with committed aid a political shift could take back now."""
+    donors = Nation.objects.filter(
+        pk__in=Allocation.objects.filter(run__approved_at__isnull=False).values("offer__donor_id")
+    ).order_by("iso3")
+    exits = {n.iso3: donor_exit(n, today=today) for n in donors}
+    return {code: e for code, e in exits.items() if e.cuts}
 
 
 def decommitted_lines(decommitment: Decommitment) -> list[Line]:

@@ -300,7 +300,8 @@ def visible_decommitments(user: Any) -> QuerySet[Decommitment]:
     return queryset.filter(own | Exists(seen))
 
 
-def _plan_last_day() -> tuple[dt.date, dt.date]:
+def planning_horizon() -> tuple[dt.date, dt.date]:
+    """The plan's first and last day (its start date and horizon)."""
     current = PlanningSettings.objects.filter(singleton=1).first()
     start = current.start_date if current else PlanningSettings().start_date
     weeks = current.horizon_weeks if current else PlanningSettings().horizon_weeks
@@ -309,7 +310,7 @@ def _plan_last_day() -> tuple[dt.date, dt.date]:
 
 def _check_effective_on(effective_on: dt.date, lines: Sequence[Allocation]) -> None:
     """The effective date falls in the plan's horizon and not before the commitments it takes back."""
-    _start, last = _plan_last_day()
+    _start, last = planning_horizon()
     if effective_on > last:
         raise ValidationError(
             {

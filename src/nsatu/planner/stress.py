@@ -12,6 +12,15 @@ parameters) so that a task queue can run them one by one on many workers:
   through its hub; lines pushed past the horizon are lost.
 
 `donor_withdrawal` and `delays` run all cases in turn and gather the reports.
+
+Over a database whose approved plans committed aid, `committed_base_figures`
+and `committed_withdrawal_case` count committed aid too: the base is what is
+committed plus the plan of the uncommitted remainder, counted on the whole
+scenario (every requirement at its full quantity); a case withdraws what the
+donor committed (as much as a political shift could take back) and its
+uncommitted offers, and reports the loss without backfill (its aid simply
+gone) and with backfill (a re-plan of the remainder keeping every other
+commitment fixed, the re-plan the backfill action runs).
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ class BaseFigures:
     covered: list[str]  # capability codes that receive anything
     capability_pwf: dict[str, float]  # capability -> its share of pwf (value for it / sum of all weights)
     fixed_losses: dict[str, float]  # donor -> pwf lost if its lines vanish and nothing is re-planned
+    committed_pwf: float = 0.0  # of the pwf, what approved plans commit (0 when only a plan is stressed)
 
     def to_json(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -124,6 +134,13 @@ class DonorImpact:
     capability_loss: dict[str, float]  # capability -> pwf it loses (only those that lose), largest first
     status: str  # the re-plan's status
     seconds: float
+    committed_loss: float = 0.0  # of fixed_loss, the pwf of the committed aid it takes back
+    committed_lines: int = 0  # approved lines it takes aid back from
+
+    @property
+    def recovered(self) -> float:
+        """pwf the re-plan (backfill) wins back of the loss without it."""
+        return self.fixed_loss - self.pwf_loss
 
     def to_json(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -177,29 +194,110 @@ def withdrawal_case(
     reduced = without_donor(s, donor)
     # the base plan, its withdrawn lines dropped by the optimiser, is a good start
     plan = run_method(reduced, method, time_limit=time_limit, warm_start=base if method != "robust" else None)
-    pwf = float(plan.metrics["pwf"])  # type: ignore[arg-type]
-    share = fulfilment(reduced, plan)
+    return _impact(reduced, plan, figures, donor, live_offers(s, donor), plan.status, started)
+
+
+def live_offers(s: Scenario, donor: str) -> int:
+    """How many offers of ``donor`` in ``s`` are not withdrawn."""
+    d = s.nations.index[donor]
+    return int(np.count_nonzero((s.offers.donor == d) & ~s.offers.withdrawn))
+
+
+def _impact(
+    s: Scenario, plan: Plan, figures: BaseFigures, donor: str, offers: int, status: str, started: float
+) -> DonorImpact:
+    """``plan`` (on ``s``, the scenario its pwf counts on) beside the base figures."""
+    metrics = plan.metrics if "pwf" in plan.metrics else compute_metrics(s, plan)
+    pwf = float(metrics["pwf"])  # type: ignore[arg-type]
+    share = fulfilment(s, plan)
     below = [
         rid
         for r, rid in enumerate(s.requirements.ids)
         if figures.fulfilment.get(rid, 0.0) >= BELOW and share[r] < BELOW
     ]
-    still = set(covered_capabilities(reduced, plan))
-    now = capability_pwf(reduced, plan)
+    still = set(covered_capabilities(s, plan))
+    now = capability_pwf(s, plan)
     hurt = {c: v - now.get(c, 0.0) for c, v in figures.capability_pwf.items() if v - now.get(c, 0.0) > 1e-9}
-    d = s.nations.index[donor]
     return DonorImpact(
         donor=donor,
-        offers=int(np.count_nonzero((s.offers.donor == d) & ~s.offers.withdrawn)),
+        offers=offers,
         pwf=pwf,
         pwf_loss=figures.pwf - pwf,
         fixed_loss=figures.fixed_losses.get(donor, 0.0),
         below_half=below,
         uncovered=[c for c in figures.covered if c not in still],
         capability_loss=dict(sorted(hurt.items(), key=lambda kv: (-kv[1], kv[0]))),
-        status=plan.status,
+        status=status,
         seconds=time.perf_counter() - started,
     )
+
+
+# ----------------------------------------------------------------------------
+# Donor withdrawal with committed aid
+
+Line = list[object]  # [offer id, requirement id, hub code, quantity, arrival week] (`plan_lines`)
+
+
+def lines_pwf(s: Scenario, lines: list[Line]) -> float:
+    """The pwf ``lines`` give on ``s`` (pwf is additive over lines)."""
+    return float(sum(capability_pwf(s, plan_of_lines(s, lines)).values()))
+
+
+def lines_of_donor(s: Scenario, lines: list[Line], donor: str) -> list[Line]:
+    """The lines whose offer is ``donor``'s (offers ``s`` does not hold are nobody's)."""
+    d, index = s.nations.index[donor], s.offers.index
+    return [line for line in lines if str(line[0]) in index and int(s.offers.donor[index[str(line[0])]]) == d]
+
+
+def committed_base_figures(
+    full: Scenario,
+    committed: list[Line],
+    base_lines: list[Line],
+    taken: dict[str, list[Line]],
+    method: str,
+) -> BaseFigures:
+    """The base of a stress test over committed aid: ``committed`` (the approved lines as they
+    stand) plus ``base_lines`` (the plan of the uncommitted remainder), counted on ``full``.
+
+    ``taken``: per donor, the committed aid its withdrawal would take back. A donor's loss
+    without backfill is that aid and its lines in the base plan, gone and not replaced.
+    """
+    figures = base_figures(full, plan_of_lines(full, committed + base_lines, method))
+    donors = sorted(set(donors_with_offers(full)) | set(taken))
+    losses = {d: lines_pwf(full, taken.get(d, []) + lines_of_donor(full, base_lines, d)) for d in donors}
+    return dataclasses.replace(figures, fixed_losses=losses, committed_pwf=lines_pwf(full, committed))
+
+
+def committed_withdrawal_case(
+    full: Scenario,
+    remaining: Scenario,
+    kept: list[Line],
+    taken: list[Line],
+    base_lines: list[Line],
+    donor: str,
+    *,
+    figures: BaseFigures,
+    method: str = "optimal",
+    time_limit: float = 10.0,
+) -> DonorImpact:
+    """``donor`` withdraws its committed aid (``taken``) and its uncommitted offers; re-plan.
+
+    ``remaining`` is what a new plan may use once ``taken`` is taken back (the requirements
+    it served open again, the hub weeks and crews it held free); ``kept`` the committed lines
+    left. The re-plan (backfill) is planned on ``remaining`` without the donor's offers,
+    every other commitment fixed; pwf counts on ``full`` with ``kept`` plus the re-plan.
+    """
+    from nsatu.planner.methods import run_method
+
+    started = time.perf_counter()
+    reduced = without_donor(remaining, donor)
+    start = plan_of_lines(reduced, base_lines, method) if method != "robust" else None
+    backfill = run_method(reduced, method, time_limit=time_limit, warm_start=start)
+    after = plan_of_lines(full, kept + plan_lines(reduced, backfill), method)
+    impact = _impact(full, after, figures, donor, live_offers(remaining, donor), backfill.status, started)
+    impact.committed_loss = lines_pwf(full, taken)
+    impact.committed_lines = len(taken)
+    return impact
 
 
 def donor_withdrawal(

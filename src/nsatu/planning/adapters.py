@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -464,7 +464,7 @@ def _by(key: Callable[[Any], Any], rows: Iterable[Any]) -> list[Any]:
     return sorted(rows, key=key)
 
 
-def scenario_from_db(*, remaining: bool = True) -> Scenario:
+def scenario_from_db(*, remaining: bool = True, taken_back: Mapping[int, float] | None = None) -> Scenario:
     """The database's scenario, in planner arrays, rows ordered by code.
 
     ``remaining=True`` (plan runs, stress tests): what a new plan may still do
@@ -477,6 +477,12 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
     ``remaining=False`` (``nsatu scenario export``): the records as stored, with
     their own quantities; allocated offers are ordinary offers with
     ``platform_status`` = allocated (docs/format.md).
+
+    ``taken_back`` (approved line key -> quantity), with ``remaining``: the scenario
+    as if that much more of those lines had been withdrawn (what a backfill run
+    would plan after it; the stress test's committed-aid cases): the requirements
+    they serve get it back, the hub weeks and crews it held are free. The offers'
+    room does not grow: withdrawn aid is not on offer again.
     """
     settings = PlanningSettings.objects.filter(singleton=1).select_related("recipient").first()
     if settings is None or settings.recipient is None:
@@ -496,7 +502,9 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
     requirement_quantity = {r.pk: r.quantity for r in requirements}
     offer_quantity = {o.pk: o.quantity for o in offers}
     if remaining:
-        requirements, offers = _still_open(requirements, offers, requirement_quantity, offer_quantity)
+        requirements, offers = _still_open(
+            requirements, offers, requirement_quantity, offer_quantity, taken_back or {}
+        )
     capability_codes = sorted(
         {f.capability.code for f in families} | {r.capability.code for r in requirements}
     )
@@ -523,7 +531,7 @@ def scenario_from_db(*, remaining: bool = True) -> Scenario:
 
     meta = {"name": settings.name, "description": settings.description}
     commitments = (
-        _commitments(settings.start_date, settings.horizon_weeks, families, hubs, courses)
+        _commitments(settings.start_date, settings.horizon_weeks, families, hubs, courses, taken_back or {})
         if remaining
         else Commitments.none(courses)
     )
@@ -642,7 +650,12 @@ class Commitments:
 
 
 def _commitments(
-    start: dt.date, horizon: int, families: list[Family], hubs: list[Hub], courses: list[Course]
+    start: dt.date,
+    horizon: int,
+    families: list[Family],
+    hubs: list[Hub],
+    courses: list[Course],
+    taken_back: Mapping[int, float],
 ) -> Commitments:
     """Hub tonnage, crews and seats that approved runs committed, in the scenario's weeks.
 
@@ -663,6 +676,9 @@ def _commitments(
     )
     # what suspensions and withdrawals took back no longer arrives: it frees hub weeks and crews
     active = active_line_quantities(approved)
+    for key, quantity in taken_back.items():
+        if key in active:
+            active[key] = uncommitted(active[key], quantity)
     lines = [
         (
             line.hub_id,
@@ -707,9 +723,15 @@ def _still_open(
     offers: list[Offer],
     requirement_quantity: dict[int, float],
     offer_quantity: dict[int, float],
+    taken_back: Mapping[int, float],
 ) -> tuple[list[Requirement], list[Offer]]:
-    """The requirements and offers a new plan may still use; their quantities set to what is left."""
+    """The requirements and offers a new plan may still use; their quantities set to what is left
+    (``taken_back``: see `scenario_from_db`)."""
     served, taken = committed_by_requirement(), taken_by_offer()
+    if taken_back:
+        lines = Allocation.objects.filter(pk__in=list(taken_back), run__approved_at__isnull=False)
+        for key, requirement_id in lines.values_list("pk", "requirement_id"):
+            served[requirement_id] = uncommitted(served.get(requirement_id, 0.0), taken_back[key])
     open_requirements = []
     for r in requirements:
         requirement_quantity[r.pk] = uncommitted(r.quantity, served.get(r.pk, 0.0))

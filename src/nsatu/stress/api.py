@@ -130,8 +130,8 @@ def list_stress_cases(
 def get_stress_report(request: HttpRequest, run_id: Id) -> dict[str, Any]:
     """The report of the cases done so far, as on the run's page.
 
-    `withdrawal`: every donor's impact, worst pwf loss first, and the worst loss
-    without re-planning; `delays`: the quantiles of pwf and on-time share.
+    `withdrawal`: every donor's impact (committed aid included), worst loss with backfill
+    first, and the worst loss without backfill; `delays`: the quantiles of pwf and on-time share.
     """
     from nsatu.planner import stress
 

@@ -41,7 +41,12 @@ class BaseFiguresOut(Schema):
     fulfilment: dict[str, float] = Field(description="requirement -> allocated share (0..1)")
     covered: list[str] = Field(description="capabilities that receive anything")
     capability_pwf: dict[str, float]
-    fixed_losses: dict[str, float] = Field(description="donor -> pwf lost if its lines vanish unreplaced")
+    fixed_losses: dict[str, float] = Field(
+        description="donor -> pwf lost if its aid (committed and planned) vanishes unreplaced"
+    )
+    committed_pwf: float = Field(
+        0.0, description="of pwf, what approved plans commit (withdrawal runs count committed aid too)"
+    )
 
 
 class StressRunOut(Schema):
@@ -70,13 +75,16 @@ class StressRunOut(Schema):
 
 
 class DonorImpactOut(Schema):
-    """What the plan loses when one donor withdraws and the rest is re-planned."""
+    """What one donor's withdrawal costs: its committed aid and its offers gone, with and without
+    the backfill (a re-plan from the remaining offers, every other commitment fixed)."""
 
     donor: str
     offers: int = Field(description="offers withdrawn with it")
-    pwf: float = Field(description="pwf of the re-planned plan")
-    pwf_loss: float
-    fixed_loss: float = Field(description="pwf lost if its lines vanish and nothing is re-planned")
+    committed_lines: int = Field(0, description="approved lines it takes committed aid back from")
+    committed_loss: float = Field(0.0, description="pwf of the committed aid it takes back")
+    pwf: float = Field(description="pwf with the backfill")
+    pwf_loss: float = Field(description="loss with backfill: base pwf less pwf with the backfill")
+    fixed_loss: float = Field(description="loss without backfill: its aid gone, nothing re-planned")
     below_half: list[str] = Field(description="requirements under 50 % now, at or above it before")
     uncovered: list[str] = Field(description="capabilities that now receive nothing")
     capability_loss: dict[str, float]
@@ -132,6 +140,6 @@ class StressReportOut(Schema):
     cases_failed: list[str] = Field(description="keys of the cases that failed")
     base: BaseFiguresOut | None
     impacts: list[DonorImpactOut] = Field(description="withdrawal: every donor, worst pwf loss first")
-    worst_fixed_loss: float | None = Field(description="withdrawal: the largest loss without re-planning")
+    worst_fixed_loss: float | None = Field(description="withdrawal: the largest loss without backfill")
     pwf: QuantilesOut | None = Field(description="delays: the distribution of pwf over the samples")
     on_time_share: QuantilesOut | None = Field(description="delays: the distribution of the on-time share")

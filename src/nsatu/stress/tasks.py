@@ -1,7 +1,11 @@
 """Stress runs on the django-tasks queue: one task plans the base, then one task per case.
 
 Each case task reads the scenario from the database and the base plan from the
-run's row, and runs the pure case function of `nsatu.planner.stress`; more
+run's row, and runs the pure case function of `nsatu.planner.stress`. A donor
+withdrawal counts committed aid too: the base is what approved plans commit
+plus the plan of the remainder, and each donor's case takes back what a political
+shift of it would (`nsatu.commitments.fulfilment.donor_exit`), re-plans on the
+scenario the backfill would see, and reports the loss without and with it. More
 workers on more machines finish a run sooner. The last case to finish closes
 the run. Every state change writes a ledger event in its transaction.
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +30,10 @@ from nsatu.core.actors import WORKER
 from nsatu.core.heartbeat import Heartbeat
 from nsatu.core.ledger import append_event
 from nsatu.stress.models import StressCase, StressKind, StressRun, StressStatus
+
+if TYPE_CHECKING:
+    from nsatu.planner.scenario import Scenario
+    from nsatu.planner.stress import BaseFigures, Line
 
 OBJECT_TYPE = "stress.stressrun"
 logger = logging.getLogger(__name__)
@@ -54,13 +62,11 @@ def execute_prepare(run_id: int, *, enqueue_cases: bool = True) -> list[int]:
             base = run_method(s, run.method, time_limit=run.time_limit)
             if base.status == "error":
                 raise RuntimeError(base.message)
-            figures = stress.base_figures(s, base)
             lines = stress.plan_lines(s, base)
-            keys = (
-                stress.donors_with_offers(s)
-                if run.kind == StressKind.WITHDRAWAL
-                else [str(k) for k in range(run.samples)]
-            )
+            if run.kind == StressKind.WITHDRAWAL:
+                figures, keys = _withdrawal_base(s, lines, run.method)
+            else:
+                figures, keys = stress.base_figures(s, base), [str(k) for k in range(run.samples)]
     except Exception:
         finish_run(run_id, StressStatus.FAILED, "the base plan failed:\n" + traceback.format_exc(limit=4))
         raise
@@ -87,6 +93,41 @@ def execute_prepare(run_id: int, *, enqueue_cases: bool = True) -> list[int]:
     return ids
 
 
+def _withdrawal_base(s: Scenario, lines: list[Line], method: str) -> tuple[BaseFigures, list[str]]:
+    """The base of a withdrawal run, committed aid included, and its cases: every donor with
+    an offer left or committed aid a political shift could take back."""
+    from nsatu.commitments.fulfilment import committed_lines, donor_exits
+    from nsatu.planner import stress
+    from nsatu.planning.adapters import scenario_from_db
+
+    exits = donor_exits()
+    full = scenario_from_db(remaining=False)
+    taken = {donor: e.taken for donor, e in exits.items()}
+    figures = stress.committed_base_figures(full, committed_lines(), lines, taken, method)
+    return figures, sorted(set(stress.donors_with_offers(s)) | set(exits))
+
+
+def _withdrawal_result(run: StressRun, donor: str) -> dict[str, Any]:
+    """One donor's case: its committed aid and offers withdrawn, the loss without and with backfill."""
+    from nsatu.commitments.fulfilment import committed_lines, donor_exit
+    from nsatu.nations.models import Nation
+    from nsatu.planner import stress
+    from nsatu.planning.adapters import scenario_from_db
+
+    exit_ = donor_exit(Nation.objects.get(iso3=donor))
+    return stress.committed_withdrawal_case(
+        scenario_from_db(remaining=False),
+        scenario_from_db(taken_back=exit_.cuts),
+        committed_lines(taken_back=exit_.cuts),
+        exit_.taken,
+        [list(line) for line in run.base_lines],
+        donor,
+        figures=stress.BaseFigures.from_json(dict(run.base)),
+        method=run.method,
+        time_limit=run.time_limit,
+    ).to_json()
+
+
 def execute_case(case_id: int) -> None:
     """Run one case and store its result; the last case closes the run."""
     from nsatu.planner import stress
@@ -101,14 +142,11 @@ def execute_case(case_id: int) -> None:
     run = case.run
     try:
         with Heartbeat(StressCase, case_id, StressStatus.RUNNING):
-            s = scenario_from_db()
-            base = stress.plan_of_lines(s, [list(line) for line in run.base_lines], method=run.method)
             if run.kind == StressKind.WITHDRAWAL:
-                figures = stress.BaseFigures.from_json(dict(run.base))
-                result = stress.withdrawal_case(
-                    s, base, case.key, method=run.method, time_limit=run.time_limit, figures=figures
-                ).to_json()
+                result = _withdrawal_result(run, case.key)
             else:
+                s = scenario_from_db()
+                base = stress.plan_of_lines(s, [list(line) for line in run.base_lines], method=run.method)
                 result = stress.delay_case(
                     s, base, seed=run.seed, index=int(case.key), mean_days=run.mean_delay_days
                 ).to_json()

@@ -110,6 +110,7 @@ def report_context(run: StressRun) -> dict[str, Any]:
             {"impact": i, "hurt": list(i.capability_loss.items())[:4]} for i in report.impacts
         ]
         context["worst_fixed_loss"] = report.worst_fixed_loss
+        context["committed"] = base.committed_pwf > 0 or any(i.committed_lines for i in report.impacts)
     else:
         delays = stress.DelayReport(
             base, run.seed, run.mean_delay_days, [stress.DelaySample.from_json(dict(c.result)) for c in done]

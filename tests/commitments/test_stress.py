@@ -149,6 +149,8 @@ def test_page_api_and_cli_show_the_loss_with_and_without_backfill(
     assert '<td data-testid="with-backfill">0.4000</td>' in rows[0]
     assert '<td data-testid="without-backfill">0.6000</td>' in rows[0]
     assert "the aid approved plans commit (pwf 1.0000)" in page
+    ukrainian = client.get(f"/stress/{run.pk}/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert "Втрата із заповненням прогалини" in ukrainian and "Зобов’язані рядки" in ukrainian
 
     report = client.get(f"/api/v1/stress-runs/{run.pk}/report").json()
     assert report["base"]["committed_pwf"] == pytest.approx(1.0)

@@ -69,15 +69,15 @@ def user_create(
     username: str,
     role: str = typer.Option(..., help="coordinator, donor, recipient, leadership or auditor"),
     nation: str = typer.Option("", help="ISO3 code of the user's nation"),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
     staff: bool | None = typer.Option(
         None, "--staff/--no-staff", help="may use the back office (default: coordinators only)"
     ),
 ) -> None:
-    """Create a user account."""
+    """Create a user account; the password is asked for (or read from stdin's first line), never an argument."""
     setup_django()
     from django.core.exceptions import ValidationError
 
+    from nsatu.accounts.models import User
     from nsatu.accounts.services import create_user
     from nsatu.core.actors import CLI
     from nsatu.nations.models import Nation
@@ -86,6 +86,7 @@ def user_create(
     if nation and nation_obj is None:
         err_console.print(f"unknown nation {nation!r}")
         raise typer.Exit(2)
+    password = _read_password("password", User(username=username))
     try:
         create_user(
             actor=CLI, username=username, password=password, role=role, nation=nation_obj, is_staff=staff
@@ -94,6 +95,27 @@ def user_create(
         err_console.print(f"refused: {exc}")
         raise typer.Exit(2) from exc
     console.print(f"created {username} ({role})")
+
+
+def _read_password(label: str, user: Any) -> str:
+    """A password typed at a hidden prompt (twice), or the first line of stdin when it is not a
+    terminal; never an argument, which the process list would show. Django's password validators
+    (settings.AUTH_PASSWORD_VALIDATORS) must pass, as on the pages."""
+    import sys
+
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if sys.stdin.isatty():
+        password = str(typer.prompt(label, hide_input=True, confirmation_prompt=True))
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        err_console.print("refused: " + " ".join(exc.messages))
+        raise typer.Exit(2) from exc
+    return password
 
 
 def _user_or_exit(username: str) -> Any:
@@ -111,7 +133,9 @@ def user_update(
     username: str,
     role: str = typer.Option("", help="a new role: coordinator, donor, recipient, leadership or auditor"),
     nation: str = typer.Option("", help="a new nation (ISO3)"),
-    password: bool = typer.Option(False, "--password", help="ask for a new password"),
+    password: bool = typer.Option(
+        False, "--password", help="set a new password: asked for, or read from stdin's first line"
+    ),
     staff: bool | None = typer.Option(None, "--staff/--no-staff", help="may use the back office"),
 ) -> None:
     """Change a user's role, nation, back-office access or password (audited)."""
@@ -134,9 +158,7 @@ def user_update(
         changes["nation"] = nation_obj
     if staff is not None:
         changes["is_staff"] = staff
-    new_password = (
-        typer.prompt("new password", hide_input=True, confirmation_prompt=True) if password else None
-    )
+    new_password = _read_password("new password", user) if password else None
     try:
         update_user(user, actor=CLI, password=new_password, **changes)
     except ValidationError as exc:

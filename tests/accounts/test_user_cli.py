@@ -28,14 +28,12 @@ def run(*args: str, input: str | None = None) -> Any:
 
 
 def test_create_update_and_deactivate_a_user(nations: None) -> None:
-    result = run("create", "anna", "--role", "donor", "--nation", "POL", "--password", "x-Secret-123456")
+    result = run("create", "anna", "--role", "donor", "--nation", "POL", input="x-Secret-123456\n")
     assert result.exit_code == 0, result.output
     anna = User.objects.get(username="anna")
     assert (anna.role, anna.nation.iso3, anna.is_staff) == ("donor", "POL", False)  # type: ignore[union-attr]
 
-    result = run(
-        "update", "anna", "--nation", "DEU", "--password", input="n3w-Secret-98765\nn3w-Secret-98765\n"
-    )
+    result = run("update", "anna", "--nation", "DEU", "--password", input="n3w-Secret-98765\n")
     assert result.exit_code == 0, result.output
     anna.refresh_from_db()
     assert anna.nation.iso3 == "DEU" and anna.check_password("n3w-Secret-98765")  # type: ignore[union-attr]
@@ -50,12 +48,10 @@ def test_create_update_and_deactivate_a_user(nations: None) -> None:
 
 
 def test_a_coordinator_gets_the_back_office_unless_told_otherwise(nations: None) -> None:
-    assert run("create", "cora", "--role", "coordinator", "--password", "x-Secret-123456").exit_code == 0
+    assert run("create", "cora", "--role", "coordinator", input="x-Secret-123456\n").exit_code == 0
     assert User.objects.get(username="cora").is_staff
     assert (
-        run(
-            "create", "cliff", "--role", "coordinator", "--no-staff", "--password", "x-Secret-123456"
-        ).exit_code
+        run("create", "cliff", "--role", "coordinator", "--no-staff", input="x-Secret-123456\n").exit_code
         == 0
     )
     assert not User.objects.get(username="cliff").is_staff
@@ -64,7 +60,21 @@ def test_a_coordinator_gets_the_back_office_unless_told_otherwise(nations: None)
 def test_unknown_user_or_nation_is_refused_with_exit_2(nations: None) -> None:
     assert run("update", "nobody", "--role", "auditor").exit_code == 2
     assert (
-        run("create", "bob", "--role", "donor", "--nation", "XXX", "--password", "x-Secret-123456").exit_code
-        == 2
+        run("create", "bob", "--role", "donor", "--nation", "XXX", input="x-Secret-123456\n").exit_code == 2
     )
     assert run("deactivate", "nobody").exit_code == 2
+
+
+def test_a_password_is_never_an_argument_and_must_pass_the_validators(nations: None) -> None:
+    # an argument is refused outright (it would show in the process list)
+    assert run("create", "eve", "--role", "donor", "--password", "x-Secret-123456").exit_code == 2
+    for weak in ("short", "password1234"):
+        result = run("create", "eve", "--role", "donor", "--nation", "POL", input=weak + "\n")
+        assert result.exit_code == 2 and "refused" in result.output, (weak, result.output)
+    assert not User.objects.filter(username="eve").exists()
+    assert (
+        run("create", "eve", "--role", "donor", "--nation", "POL", input="x-Secret-123456\n").exit_code == 0
+    )
+    result = run("update", "eve", "--password", input="short\n")
+    assert result.exit_code == 2 and "refused" in result.output
+    assert User.objects.get(username="eve").check_password("x-Secret-123456")

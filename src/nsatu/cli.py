@@ -73,7 +73,7 @@ def user_create(
         None, "--staff/--no-staff", help="may use the back office (default: coordinators only)"
     ),
 ) -> None:
-    """Create a user account; the password is asked for (or read from stdin's first line), never an argument."""
+    """Create a user account; the password is asked for (or read from stdin), never an argument."""
     setup_django()
     from django.core.exceptions import ValidationError
 

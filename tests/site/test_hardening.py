@@ -31,7 +31,9 @@ def test_check_deploy_is_clean_in_production_settings() -> None:
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("secret", [None, "django-insecure-nsatu-development-only", "short"])
+@pytest.mark.parametrize(
+    "secret", [None, "django-insecure-nsatu-development-only", "short", "a" * 60, "ab" * 40]
+)
 def test_production_refuses_to_start_without_a_real_secret(secret: str | None) -> None:
     result = run_manage("check", secret=secret)
     assert result.returncode != 0
@@ -61,3 +63,23 @@ def test_passwords_are_hashed_with_argon2(db: Any, settings: Any) -> None:
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     assert make_password("a long enough password").startswith("argon2")
+
+
+def test_a_session_ends_after_eight_idle_hours_and_each_request_extends_it(world: Any) -> None:
+    import datetime as dt
+
+    import time_machine
+    from django.conf import settings
+
+    assert settings.SESSION_COOKIE_AGE == 8 * 3600 and settings.SESSION_SAVE_EVERY_REQUEST
+    client = Client()
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False):
+        client.force_login(world.users["coordinator"])
+        assert client.get("/").status_code == 200
+    with time_machine.travel(start + dt.timedelta(hours=7), tick=False):
+        assert client.get("/").status_code == 200  # active: pushed on to 15 h
+    with time_machine.travel(start + dt.timedelta(hours=14), tick=False):
+        assert client.get("/").status_code == 200
+    with time_machine.travel(start + dt.timedelta(hours=22, minutes=1), tick=False):
+        assert client.get("/").status_code == 302  # 8 h idle: signed out

@@ -162,6 +162,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Sessions end after NSATU_SESSION_IDLE_SECONDS (8 hours) without a request: every request
+# pushes the expiry on, so a day's work goes on and a forgotten browser is signed out overnight.
+SESSION_COOKIE_AGE = int(os.environ.get("NSATU_SESSION_IDLE_SECONDS", str(8 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -10,9 +10,18 @@ from nsatu.site.settings import *  # noqa: F403
 from nsatu.site.settings import DEV_SECRET_KEY
 
 SECRET_KEY = os.environ.get("NSATU_SECRET_KEY", "")
-if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+# Long and varied: 60 x "a" is as guessable as no key (a random token of 50+ characters holds 30+
+# different characters; 20 leaves a margin).
+if (
+    not SECRET_KEY
+    or SECRET_KEY == DEV_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 20
+):
     raise ImproperlyConfigured(
-        "NSATU_SECRET_KEY must be set to a random value of at least 50 characters in production "
+        "NSATU_SECRET_KEY must be set to a random value of at least 50 characters, 20 of them different, "
+        "in production "
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
     )
 DEBUG = False

@@ -29,8 +29,8 @@ LAYERS: dict[str, int] = {
     "training": 4,
     "planning": 5,
     "shipments": 6,
-    "stress": 6,
     "commitments": 7,
+    "stress": 7,  # its withdrawal cases take back committed aid as a political shift would
     "monitoring": 7,
     "dashboards": 7,
     "notifications": 7,
@@ -69,7 +69,6 @@ KNOWN_CLIMBS: set[tuple[str, str]] = {
     ("shipments/services.py", "nsatu.notifications.services"),
     ("shipments/views.py", "nsatu.dashboards.lists"),
     ("shipments/views.py", "nsatu.monitoring.evidence"),
-    ("stress/views.py", "nsatu.dashboards.lists"),
     ("training/readiness.py", "nsatu.monitoring.choices"),
     ("training/readiness.py", "nsatu.monitoring.models"),
     ("training/readiness.py", "nsatu.monitoring.visibility"),

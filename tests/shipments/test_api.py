@@ -48,6 +48,9 @@ def test_walk_through_the_api(world: Any, api: dict[str, ApiClient]) -> None:
     dispatched = api["POL"].post(f"{url}/dispatch", {"on": "2027-01-04", "version": 1})
     assert dispatched.status_code == 200, dispatched.json()
     assert dispatched.json()["state"] == "dispatched" and dispatched.json()["next_step"] == "at-hub"
+    # the role before the order: a step out of order by someone who may never take it is a 403, not a 409
+    out_of_order = api["FRA"].post(f"{url}/receipt", {"quantity_received": 2})
+    assert out_of_order.status_code == 403 and "may not mark" in out_of_order.json()["detail"]
     stale = api["coordinator"].post(f"{url}/at-hub", {"version": 1})
     assert stale.status_code == 409 and "changed by someone else" in stale.json()["detail"]
     assert api["POL"].post(f"{url}/at-hub", {"on": "2027-01-06"}).status_code == 403

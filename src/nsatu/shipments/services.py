@@ -114,18 +114,19 @@ def _locked(shipment: Shipment, target: str, *, actor: Actor, expected_version: 
         .select_related("item_type", "allocation__run")
         .get(pk=shipment.pk)
     )
-    if expected_version is not None and current.version != expected_version:
-        raise ConflictError(
-            _("Shipment %(code)s was changed by someone else; reload and try again.") % {"code": current.code}
-        )
-    if next_state(current) != target:
-        raise ShipmentError(_refusal(current, target))
+    # the role first (403): someone who may not take the step learns nothing of its state or order
     if not may_take_step(actor, current, target):
         name, _nation = actor_identity(actor)
         raise ShipmentPermissionError(
             _("%(user)s may not mark shipment %(code)s %(wanted)s.")
             % {"user": name, "code": current.code, "wanted": ShipmentState(target).label.lower()}
         )
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            _("Shipment %(code)s was changed by someone else; reload and try again.") % {"code": current.code}
+        )
+    if next_state(current) != target:
+        raise ShipmentError(_refusal(current, target))
     return current
 
 

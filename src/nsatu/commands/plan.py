@@ -253,6 +253,49 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         console.print(f"wrote {out / 'frontier.csv'} and {len(points)} plan folders", highlight=False)
 
+    @plan_app.command("worth")
+    def plan_worth_command(
+        scenario: Path = typer.Argument(..., help="a FORMAT.md scenario folder or .xlsx workbook"),
+        plan_dir: Path | None = typer.Option(
+            None, "--plan", help="the plan folder to judge (default: an optimal plan, a third of the time)"
+        ),
+        time_limit: float = typer.Option(120.0, "--time-limit", help="seconds for all the re-solves"),
+        max_left_out: int = typer.Option(12, "--max-left-out", help="how many left-out families to try"),
+    ) -> None:
+        """What each family is worth: the loss without each introduced one, the gain with each left out."""
+        from nsatu.planner.io.plans import read_plan
+        from nsatu.planner.optimal import plan_optimal
+        from nsatu.planner.worth import family_worth
+
+        console, err = _consoles()
+        s = _read(scenario)
+        budget = time_limit
+        if plan_dir is None:
+            base = plan_optimal(s, time_limit=time_limit / 3)
+            budget -= time_limit / 3
+        else:
+            try:
+                base = read_plan(s, plan_dir)
+            except ScenarioError as exc:
+                err.print(str(exc), markup=False, highlight=False)
+                raise typer.Exit(1) from exc
+        found = family_worth(s, base, time_limit=budget, max_left_out=max_left_out)
+        if not found:
+            console.print("no new family in the plan, and none left out that an offer could bring")
+        for w in found:
+            state = "introduced" if w.introduced else "left out"
+            verb = "without it" if w.introduced else "with it"
+            sign = -1.0 if w.introduced else 1.0
+            courses = "courses" if w.introduced else "new courses"
+            console.print(
+                f"{w.name} ({w.code}, {w.capability}, {state}): "
+                f"{100 * sign * w.pwf_change:+.2f} % pwf {verb}, "
+                f"objective {sign * w.objective_change:+.3g}, {w.units:g} units, {w.crews:g} crews, "
+                f"{w.courses} {courses}" + ("" if w.solved else " (no time left to solve it)"),
+                markup=False,
+                highlight=False,
+            )
+
     @app.command("synth")
     def synth(
         out: Path = typer.Argument(..., help="the folder (or .xlsx file with --xlsx) to write"),

@@ -5,6 +5,8 @@ so each caller sees only lines whose offer and requirement are releasable to
 it. Only coordinators start and approve runs.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -24,9 +26,25 @@ from nsatu.core.releasability import releasable
 from nsatu.core.schemas import Code, Id, Iso3
 from nsatu.needs.models import Requirement
 from nsatu.offers.models import Offer
-from nsatu.planning.models import Allocation, PlanRun
-from nsatu.planning.schemas import AllocationOut, Method, PlanRunIn, PlanRunOut, RunState
-from nsatu.planning.services import PlanningError, approve_plan_run, fail_stale_runs, start_plan_run
+from nsatu.planning.models import Allocation, FleetStudy, PlanRun
+from nsatu.planning.schemas import (
+    AllocationOut,
+    FleetStudyIn,
+    FleetStudyOut,
+    Method,
+    PlanRunIn,
+    PlanRunOut,
+    RunState,
+    StudyKindName,
+)
+from nsatu.planning.services import (
+    PlanningError,
+    approve_plan_run,
+    fail_stale_runs,
+    fail_stale_studies,
+    start_fleet_study,
+    start_plan_run,
+)
 
 router = Router(tags=["planning"])
 
@@ -119,3 +137,48 @@ def approve(request: HttpRequest, run_id: Id) -> PlanRun:
         return approve_plan_run(run, actor=actor)
     except PlanningError as exc:
         raise HttpError(409, str(exc)) from exc
+
+
+@router.post(
+    "/plan-runs/{run_id}/studies",
+    response={202: FleetStudyOut, **CREATE_ERRORS},
+    summary="Start a frontier or family-worth study of a run",
+)
+def create_fleet_study(request: HttpRequest, run_id: Id, payload: FleetStudyIn) -> Status[FleetStudy]:
+    """Queue a study of the run's scenario (coordinators); poll it at `/fleet-studies/{id}`.
+
+    409 when the run is not finished."""
+    actor = coordinator(request, "start studies")
+    run = get_or_404(PlanRun.objects.all(), "plan run", pk=run_id)
+    try:
+        study = start_fleet_study(
+            run,
+            kind=payload.kind,
+            time_limit=payload.time_limit,
+            max_families=payload.max_families,
+            actor=actor,
+        )
+    except PlanningError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return Status(202, study)
+
+
+@router.get(
+    "/plan-runs/{run_id}/studies",
+    response={200: list[FleetStudyOut], **LIST_ERRORS},
+    summary="List a run's studies",
+)
+@paginate(Pagination)
+def list_fleet_studies(request: HttpRequest, run_id: Id, kind: StudyKindName | None = None) -> Any:
+    """The run's frontier and worth studies, newest first."""
+    fail_stale_studies()
+    run = get_or_404(PlanRun.objects.all(), "plan run", pk=run_id)
+    queryset = FleetStudy.objects.filter(run=run).order_by("-pk")
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+@router.get("/fleet-studies/{study_id}", response={200: FleetStudyOut, **READ_ERRORS}, summary="Poll a study")
+def get_fleet_study(request: HttpRequest, study_id: Id) -> FleetStudy:
+    """A study's status, fraction done and, when done, its result."""
+    fail_stale_studies()
+    return get_or_404(FleetStudy.objects.all(), "fleet study", pk=study_id)

@@ -306,3 +306,46 @@ def visible_requirement_codes(request: Any) -> frozenset[str] | None:
         if request is not None:
             request._nsatu_visible_requirements = cached
     return cached
+
+
+class StudyKind(models.TextChoices):
+    FRONTIER = "frontier", _("Frontier: fulfilment against new families")
+    WORTH = "worth", _("What each family is worth")
+
+
+class FleetStudy(TrackedModel):
+    """A study of a run's scenario computed by a task worker: the frontier (the best plan with at
+    most 0, 1, 2, ... new families, each point stored as a plan run) or what each family is worth."""
+
+    kind = models.CharField(max_length=12, choices=StudyKind.choices)
+    run = models.ForeignKey(PlanRun, on_delete=models.CASCADE, related_name="studies")
+    time_limit = models.FloatField(default=60)
+    max_families = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    created_by = models.CharField(max_length=150)
+    task_id = models.CharField(max_length=64, blank=True)
+    phase = models.CharField(max_length=40, blank=True)
+    fraction = models.FloatField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    # frontier: {"points": [{limit, introduced, pwf, on_time_share, objective, bound, gap, run}]};
+    # worth: {"base": "run" | "replanned", "families": [FamilyWorth as dict]}
+    result = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    input_seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name_plural = "fleet studies"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=StudyKind.values), name="fleetstudy_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="fleetstudy_status_known"),
+            models.CheckConstraint(condition=Q(time_limit__gt=0), name="fleetstudy_time_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} study {self.pk} of run {self.run_id} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)

@@ -99,3 +99,54 @@ class AllocationOut(Schema):
     @staticmethod
     def resolve_hub(obj: Allocation) -> str:
         return obj.hub.code
+
+
+StudyKindName = Literal["frontier", "worth"]
+
+
+class FleetStudyIn(Schema):
+    kind: StudyKindName = Field(
+        description="frontier: the best plan with at most 0, 1, 2, ... new families (each point a plan run); "
+        "worth: for each family the plan introduces the loss without it, for each left out the gain with it"
+    )
+    time_limit: TimeLimit = 60.0
+    max_families: Annotated[int, Field(ge=0, le=50)] | None = Field(
+        None, description="frontier: the largest K (default: as many as the unconstrained plan introduces)"
+    )
+
+
+class FleetStudyOut(Schema):
+    """A study of a run's scenario: its progress while it runs, its result when done."""
+
+    id: int
+    kind: str
+    run: int
+    status: str = Field(description="queued, running, done or failed")
+    phase: str
+    fraction: float | None
+    time_limit: float
+    max_families: int | None
+    created_by: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    message: str
+    result: dict[str, Any] = Field(
+        description="frontier: points (limit, introduced, pwf, on_time_share, objective, bound, gap, run); "
+        "worth: base and families (code, name, capability, introduced, pwf_change, objective_change, "
+        "units, crews, courses, seats, solved), only the families of offers releasable to you"
+    )
+
+    @staticmethod
+    def resolve_run(obj: Any) -> int:
+        return int(obj.run_id)
+
+    @staticmethod
+    def resolve_result(obj: Any, context: Any = None) -> dict[str, Any]:
+        from nsatu.planning.study_views import visible_family_codes
+
+        result = dict(obj.result or {})
+        request = (context or {}).get("request")
+        visible = visible_family_codes(getattr(request, "user", None))
+        if visible is not None and "families" in result:
+            result["families"] = [f for f in result["families"] if f.get("code") in visible]
+        return result

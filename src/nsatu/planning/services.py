@@ -24,9 +24,11 @@ from nsatu.planner.plan import Plan
 from nsatu.planning.adapters import scenario_from_db
 from nsatu.planning.models import (
     Allocation,
+    FleetStudy,
     PlanningSettings,
     PlanRun,
     RunStatus,
+    StudyKind,
     committed_by_requirement,
     quantity_tolerance,
     taken_by_offer,
@@ -371,3 +373,67 @@ def _shortfall(code: str, needed: float, quantity: float, committed: float) -> s
 def _listed(names: list[str], most: int = 10) -> str:
     shown = ", ".join(names[:most])
     return shown if len(names) <= most else f"{shown}, …"
+
+
+def start_fleet_study(
+    run: PlanRun,
+    *,
+    kind: str,
+    actor: Actor,
+    time_limit: float = 60.0,
+    max_families: int | None = None,
+) -> FleetStudy:
+    """Queue a study of ``run``'s scenario (``frontier`` or ``worth``); a task worker computes it."""
+    if kind not in StudyKind.values:
+        raise PlanningError(
+            _("unknown study %(kind)s: choose one of %(kinds)s")
+            % {"kind": repr(kind), "kinds": ", ".join(StudyKind.values)}
+        )
+    if not 0 < time_limit <= 3600:
+        raise PlanningError(_("the time limit must be between 0 and 3600 seconds"))
+    if max_families is not None and not 0 <= max_families <= 50:
+        raise PlanningError(_("the most new families must be between 0 and 50"))
+    if run.status != RunStatus.DONE:
+        raise PlanningError(
+            _("plan run %(run)s is %(status)s: only a finished run can be studied")
+            % {"run": run.pk, "status": run.status}
+        )
+    from nsatu.planning.studies import run_fleet_study
+
+    with transaction.atomic():
+        study = create_record(
+            FleetStudy,
+            actor=actor,
+            kind=kind,
+            run=run,
+            time_limit=time_limit,
+            max_families=max_families,
+            created_by=actor_identity(actor)[0],
+        )
+        transaction.on_commit(lambda: _enqueue_study(study.pk, run_fleet_study))
+    return study
+
+
+def _enqueue_study(study_id: int, task: Any) -> None:
+    result = task.enqueue(study_id)
+    FleetStudy.objects.filter(pk=study_id).update(task_id=str(result.id))
+
+
+def fail_stale_studies(*, now: dt.datetime | None = None) -> int:
+    """Mark studies whose worker stopped reporting as failed; returns how many."""
+    now = now or timezone.now()
+    count = 0
+    for study in FleetStudy.objects.filter(status=RunStatus.RUNNING, heartbeat__lt=now - stale_after()):
+        with transaction.atomic():
+            study.status, study.finished_at = RunStatus.FAILED, now
+            study.message = "the task worker stopped reporting (killed or crashed); start the study again"
+            study.save(update_fields=["status", "finished_at", "message"])
+            append_event(
+                actor=_system(),
+                action="study-failed",
+                object_type="planning.fleetstudy",
+                object_id=study.pk,
+                payload={"reason": study.message},
+            )
+            count += 1
+    return count

@@ -286,6 +286,10 @@ def plan_run(request: HttpRequest, run_id: int) -> HttpResponse | StreamingHttpR
         "figures": _figure_rows(columns),
         "lines": table_page(request, spec),
     }
+    if run.status == RunStatus.DONE:
+        from nsatu.planning.study_views import fleet_context
+
+        context.update(fleet_context(request, run))
     return render(request, "planning/run.html", context)
 
 

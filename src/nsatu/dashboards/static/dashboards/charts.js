@@ -19,6 +19,15 @@
       }
       window.Plotly.newPlot(container, figure.data, figure.layout, CONFIG).then(function () {
         container.dataset.rendered = "true";
+        // data-links: a point whose customdata is a page's address opens that page when clicked
+        if (container.dataset.links === "true") {
+          container.on("plotly_click", function (event) {
+            var point = event.points && event.points[0];
+            if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
+              window.location.assign(point.customdata);
+            }
+          });
+        }
       });
     });
   }

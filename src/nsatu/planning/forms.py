@@ -24,8 +24,15 @@ class ScenarioUploadForm(forms.Form):
     file = forms.FileField(label=_("Scenario workbook (.xlsx)"))
 
 
-class CompareForm(forms.Form):
-    """Pick two runs to compare."""
+def _finished_runs() -> list[tuple[int, str]]:
+    from nsatu.planning.models import PlanRun
 
-    a = forms.IntegerField(label=_("Run A"))
-    b = forms.IntegerField(label=_("Run B"))
+    runs = PlanRun.objects.filter(status="done").order_by("-pk")[:200]
+    return [(r.pk, f"#{r.pk} {r.method_label} ({r.created_at:%Y-%m-%d %H:%M})") for r in runs]
+
+
+class CompareForm(forms.Form):
+    """Pick two finished runs to compare (the latest 200)."""
+
+    a = forms.TypedChoiceField(label=_("Run A"), coerce=int, choices=_finished_runs)
+    b = forms.TypedChoiceField(label=_("Run B"), coerce=int, choices=_finished_runs)

@@ -58,6 +58,7 @@ METHOD_LABELS = {
     "greedy": _("greedy"),
     "country": _("country by country"),
     "robust": _("robust"),
+    "frontier": _("frontier point"),  # a point of a frontier study (planning.studies)
 }
 
 

@@ -335,6 +335,13 @@ def plan_compare(request: HttpRequest) -> HttpResponse:
         context["figures"] = _figure_rows(
             [(str(r.pk), {**r.metrics, "bound": r.bound}) for r in (run_a, run_b)]
         )
+        from nsatu.planning.compare import compare_runs
+        from nsatu.planning.models import visible_requirement_codes
+
+        context["runs"] = (run_a, run_b)
+        context["comparison"] = compare_runs(
+            run_a, run_b, lambda run: visible_lines(run, request.user), visible_requirement_codes(request)
+        )
     return render(request, "planning/compare.html", context)
 
 

@@ -152,15 +152,15 @@ def fleet_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
         "frontier": frontier,
         "worth": worth,
         "worth_rows": releasable_worth(worth, request.user) if worth and worth.status == "done" else [],
-        "figures": {},
+        "chart_figures": {},
     }
     if frontier is not None and frontier.status == RunStatus.DONE:
-        context["figures"]["frontier"] = frontier_figure(frontier, run)
+        context["chart_figures"]["frontier"] = frontier_figure(frontier, run)
         context["frontier_points"] = [
             {**p, "pwf_percent": 100.0 * p["pwf"], "on_time_percent": 100.0 * p["on_time_share"]}
             for p in frontier.result.get("points", [])
         ]
-    if context["figures"]:
+    if context["chart_figures"]:
         context.update(_plotly_context())
     return context
 

@@ -111,11 +111,9 @@ def compare_runs(run_a: PlanRun, run_b: PlanRun, lines_of: Any, visible: frozens
     # each capability's whole: the weight of all its requirements the reader may see
     capabilities = sorted({entry["capability"] for entry in pairs.values()})
     weights: dict[str, float] = defaultdict(float)
-    for requirement in Requirement.objects.filter(capability__code__in=capabilities).select_related(
-        "capability"
-    ):
-        if visible is None or requirement.code in visible:
-            weights[requirement.capability.code] += 2.0 ** (5 - requirement.priority)
+    for need in Requirement.objects.filter(capability__code__in=capabilities).select_related("capability"):
+        if visible is None or need.code in visible:
+            weights[need.capability.code] += 2.0 ** (5 - need.priority)
     result.capabilities = [
         (code, value["a"][code] / weights[code], value["b"][code] / weights[code])
         for code in capabilities

@@ -83,3 +83,18 @@ def test_a_session_ends_after_eight_idle_hours_and_each_request_extends_it(world
         assert client.get("/").status_code == 200
     with time_machine.travel(start + dt.timedelta(hours=22, minutes=1), tick=False):
         assert client.get("/").status_code == 302  # 8 h idle: signed out
+
+
+def test_debug_is_off_unless_asked_for_and_errors_use_our_pages(world: Any) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NSATU_DEBUG"}
+    env["DJANGO_SETTINGS_MODULE"] = "nsatu.site.settings"
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
+    client = Client()
+    client.force_login(world.users["coordinator"])
+    missing = client.get("/lists/coalitions/")
+    assert missing.status_code == 404 and "URLconf" not in missing.content.decode()
+    from django.template.loader import render_to_string
+
+    assert "Server error" in render_to_string("500.html")

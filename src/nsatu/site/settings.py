@@ -18,7 +18,8 @@ VAR_DIR = Path(os.environ.get("NSATU_VAR_DIR", Path.cwd() / "var")).resolve()
 # A development-only key; settings_production refuses to start with it.
 DEV_SECRET_KEY = "django-insecure-nsatu-development-only"
 SECRET_KEY = os.environ.get("NSATU_SECRET_KEY", DEV_SECRET_KEY)
-DEBUG = os.environ.get("NSATU_DEBUG", "1") == "1"
+# Off unless asked for (NSATU_DEBUG=1): a debug page shows the whole URL configuration and settings.
+DEBUG = os.environ.get("NSATU_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("NSATU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]

@@ -39,17 +39,56 @@ def setup_django() -> None:
 
 
 @ledger_app.command("verify")
-def ledger_verify() -> None:
-    """Walk the hash chain; name the first event that was altered, removed or reordered."""
+def ledger_verify(
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="a checkpoint file from `nsatu ledger checkpoint --out`: the chain must still hold it",
+    ),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="the trusted public key (PEM or base64) the signatures must hold under"
+    ),
+) -> None:
+    """Walk the chain, compare every ledgered record with it, check signed checkpoints; name what differs."""
     setup_django()
-    from nsatu.core.ledger import verify_ledger
+    from nsatu.core.verification import verify_everything
 
-    result = verify_ledger()
-    if result.ok:
-        console.print(f"[green]ledger verified[/green]: {result.checked} events, chain intact")
+    report = verify_everything(checkpoint=checkpoint, public_key=public_key)
+    if report.ok:
+        console.print(
+            f"[green]ledger verified[/green]: {report.chain.checked} events, chain intact; "
+            f"{report.data.checked} records match the chain; {report.checkpoints} signed checkpoints hold"
+        )
         return
-    err_console.print(f"[red]ledger broken[/red] at event #{result.bad_seq}: {result.reason}")
+    for line in report.failures():
+        err_console.print(f"[red]ledger broken[/red]: {line}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint(
+    out: Path | None = typer.Option(
+        None, "--out", help="also write the signed head to this file, for an auditor"
+    ),
+) -> None:
+    """Sign the chain's head (Ed25519, key outside the database) and store the checkpoint."""
+    setup_django()
+    import json
+
+    from nsatu.core.signing import SigningError, document, public_key_path, sign_head
+
+    try:
+        signed = sign_head()
+    except SigningError as exc:
+        err_console.print(f"[red]checkpoint failed[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    text = json.dumps(document(signed), indent=2) + "\n"
+    if out is not None:
+        out.write_text(text)
+        console.print(f"checkpoint of event #{signed.seq} written to {out}")
+    else:
+        console.print(text, highlight=False, soft_wrap=True)
+    console.print(f"public key {signed.public_key} ({public_key_path()})", highlight=False, soft_wrap=True)
 
 
 @demo_app.command("logins")
@@ -196,24 +235,26 @@ def backup(path: Path = typer.Argument(..., help="the backup file to write")) ->
 def restore(
     path: Path = typer.Argument(..., help="a file written by `nsatu backup`"),
     yes: bool = typer.Option(False, "--yes", help="replace the current data without asking"),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="the public key the backup's checkpoints must be signed with"
+    ),
 ) -> None:
-    """Replace the database with a backup, then verify the ledger."""
+    """Verify a backup in a temporary copy, then replace the database with it and record the restore."""
     setup_django()
+    from nsatu.core.actors import CLI
     from nsatu.core.backup import BackupError, restore_database
-    from nsatu.core.ledger import verify_ledger
 
     if not yes and not typer.confirm(f"Replace all current data with {path}?"):
         raise typer.Exit(1)
     try:
-        restore_database(path)
+        report = restore_database(path, actor=CLI, public_key=public_key)
     except BackupError as exc:
-        err_console.print(f"[red]restore failed[/red]: {exc}")
+        err_console.print(f"[red]restore failed[/red]: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
-    result = verify_ledger()
-    if not result.ok:
-        err_console.print(f"[red]restored, but the ledger does not verify[/red]: {result.reason}")
-        raise typer.Exit(1)
-    console.print(f"restored from {path}; ledger verified ({result.checked} events)")
+    console.print(
+        f"restored from {path}; ledger verified ({report.chain.checked} events, "
+        f"{report.data.checked} records, {report.checkpoints} signed checkpoints) before replacing the data"
+    )
 
 
 def _register_optional(module: str) -> None:

@@ -104,7 +104,7 @@ def test_an_admin_change_goes_through_the_audited_service(world: Any) -> None:
     )
     assert event.payload["changes"]["quantity"] == [2.0, 7.0]
     assert event.payload["changes"]["releasability"] == ["public", "nations"]
-    assert event.payload["changes"]["releasable_to"] == [[], [world.nations["NOR"].pk]]
+    assert event.payload["changes"]["releasable_to"] == [[], ["NOR"]]  # codes, not keys
     assert verify_ledger().ok
 
 

@@ -133,7 +133,7 @@ def test_create_records_writes_the_events_create_record_writes(world: Any) -> No
     assert {k: v for k, v in got.items() if k not in ("id", "code")} == {
         k: v for k, v in expected.items() if k not in ("id", "code")
     }
-    assert got["releasable_to"] == sorted(n.pk for n in listed)
+    assert got["releasable_to"] == [n.iso3 for n in sorted(listed, key=lambda n: n.pk)]  # codes, not keys
     assert payload_of(three, "create")["releasable_to"] == []
     assert set(two.releasable_to.all()) == set(listed)
     assert two.created_at is not None and two.version == 1

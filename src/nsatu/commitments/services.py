@@ -608,6 +608,7 @@ def _carry_out(plan: DecommitmentPlan, *, actor: Actor, reason: str) -> Decommit
         object_type="commitments.decommitment",
         object_id=decommitment.pk,
         payload={**plan.summary(), "cancelled": cancelled, "reason": reason, "state": state},
+        record=decommitment,
     )
     update_records(
         [(move.record, {"status": move.status_after}) for move in plan.requirements if move.moves],

@@ -55,39 +55,83 @@ def event_hash(
     object_type: str,
     object_id: str,
     payload: Any,
+    code: str = "",
+    state: str = "",
 ) -> str:
-    """SHA-256 of the previous hash and the event's canonical content."""
-    body = canonical_json(
-        {
-            "seq": seq,
-            "time": _event_time(time),
-            "actor": actor,
-            "nation": nation,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "payload": payload,
-        }
-    )
+    """SHA-256 of the previous hash and the event's canonical content.
+
+    ``code`` and ``state`` enter the hash only when set, so events written
+    before they existed keep their hashes.
+    """
+    content = {
+        "seq": seq,
+        "time": _event_time(time),
+        "actor": actor,
+        "nation": nation,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "payload": payload,
+    }
+    if code:
+        content["code"] = code
+    if state:
+        content["state"] = state
+    body = canonical_json(content)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    """One event to append: what was done to which object, and what it records."""
+    """One event to append: what was done to which object, and what it records.
+
+    ``state`` is the digest of the object's row after the change
+    (``nsatu.core.proof.state_of``; empty for an event that changes no row of
+    a proved table, ``DELETED`` for a delete) and ``code`` the object's own
+    code, shown and searched beside its key.
+    """
 
     action: str
     object_type: str
     object_id: object = ""
     payload: Any = None
+    code: str = ""
+    state: str = ""
 
 
 def append_event(
-    *, actor: Actor, action: str, object_type: str, object_id: object = "", payload: Any = None
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    payload: Any = None,
+    record: models.Model | None = None,
+    code: str = "",
 ) -> Event:
-    """Append one event. Must run inside the transaction that makes the change."""
+    """Append one event. Must run inside the transaction that makes the change.
+
+    With ``record`` (the changed object, as saved), the event records the
+    digest of its row and its code: what ``nsatu ledger verify`` compares the
+    stored row with.
+    """
+    state = ""
+    if record is not None:
+        from nsatu.core.proof import code_of, state_of
+
+        state, code = state_of(record), code or code_of(record)
     (event,) = append_events(
-        [NewEvent(action=action, object_type=object_type, object_id=object_id, payload=payload)], actor=actor
+        [
+            NewEvent(
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                payload=payload,
+                code=code,
+                state=state,
+            )
+        ],
+        actor=actor,
     )
     return event
 
@@ -122,6 +166,8 @@ def append_events(events: Iterable[NewEvent], *, actor: Actor) -> list[Event]:
             "object_type": item.object_type,
             "object_id": str(item.object_id),
             "payload": payload,
+            "code": item.code[:64],
+            "state": item.state,
         }
         digest = event_hash(prev_hash=prev_hash, **fields)
         rows.append(Event(prev_hash=prev_hash, hash=digest, **fields))
@@ -179,6 +225,8 @@ def verify_events(
             object_type=event.object_type,
             object_id=event.object_id,
             payload=event.payload,
+            code=event.code,
+            state=event.state,
         )
         if recomputed != event.hash:
             return Verification(
@@ -203,23 +251,25 @@ def verify_events(
     return Verification(True, checked)
 
 
-def verify_ledger(*, after: tuple[int, str] | None = None) -> Verification:
+def verify_ledger(*, after: tuple[int, str] | None = None, using: str = "default") -> Verification:
     """Verify the stored ledger: all of it, or only the events after a verified (seq, hash).
 
     From a checkpoint, the checkpoint event itself must still carry that hash, so
     a change to it or a removal of it is caught; changes to earlier events are
     caught by the next whole walk.
     """
-    head = LedgerHead.objects.filter(singleton=1).first()
+    head = LedgerHead.objects.using(using).filter(singleton=1).first()
+    events = Event.objects.using(using)
     if after is None or after[0] == 0:
-        return verify_events(Event.objects.order_by("seq").iterator(chunk_size=2000), head)
+        return verify_events(events.order_by("seq").iterator(chunk_size=2000), head)
     seq, digest = after
-    if not Event.objects.filter(seq=seq, hash=digest).exists():
+    if not events.filter(seq=seq, hash=digest).exists():
         return Verification(
             False,
             0,
             seq,
             _("event #%(seq)s was altered or removed since it was last verified") % {"seq": seq},
         )
-    events = Event.objects.filter(seq__gt=seq).order_by("seq").iterator(chunk_size=2000)
-    return verify_events(events, head, after=after)
+    return verify_events(
+        events.filter(seq__gt=seq).order_by("seq").iterator(chunk_size=2000), head, after=after
+    )

@@ -57,7 +57,11 @@ class Event(models.Model):
 
     ``hash`` is SHA-256 over ``prev_hash`` and the canonical JSON of the other
     fields, so altering, removing or reordering any event breaks the chain.
-    The database refuses UPDATE and DELETE on this table (triggers).
+    ``state`` is the digest of the record's row after the change (see
+    ``nsatu.core.proof``), so the chain proves the data and not only itself;
+    ``code`` is the record's own code (``R-010``), for searching.
+    The database refuses UPDATE, DELETE, a replacing INSERT and TRUNCATE on
+    this table (triggers).
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
@@ -67,16 +71,22 @@ class Event(models.Model):
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
+    code = models.CharField(max_length=64, blank=True, default="")
     payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["time"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["time"]),
+            models.Index(fields=["code"]),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
+        return f"#{self.seq} {self.action} {self.object_type} {self.code or self.object_id}"
 
 
 class LedgerHead(models.Model):
@@ -91,3 +101,26 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"ledger head #{self.seq}"
+
+
+class Checkpoint(models.Model):
+    """A signed (seq, hash) of the chain: Ed25519 by a key kept outside the database.
+
+    A later verify checks that the chain still holds each checkpoint's event
+    with that hash and that the signature holds, so rewriting the chain or
+    moving the head back is caught. Auditors keep exported copies as well
+    (``nsatu ledger checkpoint --out``): rows here can be deleted by whoever
+    can delete events. The database refuses UPDATE and DELETE here too.
+    """
+
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    time = models.DateTimeField()
+    public_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["seq", "pk"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

@@ -14,13 +14,15 @@ from typing import Any, TypeVar
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Case, Value, When
+from django.db.models.deletion import Collector
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor
-from nsatu.core.ledger import NewEvent, _jsonable, append_event, append_events
+from nsatu.core.ledger import NewEvent, _jsonable, append_events
 from nsatu.core.models import TrackedModel
+from nsatu.core.proof import DELETED, PROVED, code_of, m2m_links, states_of
 
 M = TypeVar("M", bound=models.Model)
 
@@ -48,23 +50,17 @@ def object_type(obj: models.Model | type[models.Model]) -> str:
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """Concrete field values and many-to-many keys, JSON-ready."""
-    data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if field.name in ("created_at", "updated_at"):
-            continue
-        data[field.attname] = _jsonable(getattr(obj, field.attname))
-    if obj.pk is not None:
-        for m2m in obj._meta.many_to_many:
-            data[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True))
-    return data
+    """Concrete field values and many-to-many codes (keys where the target has no code), JSON-ready."""
+    return _snapshots([obj])[0]
 
 
-def _snapshots(objs: Sequence[models.Model]) -> list[dict[str, Any]]:
+def _snapshots(
+    objs: Sequence[models.Model], links: Mapping[str, Mapping[Any, Sequence[tuple[Any, str]]]] | None = None
+) -> list[dict[str, Any]]:
     """``snapshot`` of many saved objects of one model, one query per many-to-many field."""
     if not objs:
         return []
-    links = _m2m_keys(objs)
+    links = m2m_links([obj for obj in objs if obj.pk is not None]) if links is None else links
     data = []
     for obj in objs:
         item = {
@@ -72,26 +68,17 @@ def _snapshots(objs: Sequence[models.Model]) -> list[dict[str, Any]]:
             for field in obj._meta.concrete_fields
             if field.name not in ("created_at", "updated_at")
         }
-        for name, keys in links.items():
-            item[name] = keys[obj.pk]
+        if obj.pk is not None:
+            for name, keys in links.items():
+                item[name] = [code for _key, code in keys[obj.pk]]
         data.append(item)
     return data
 
 
-def _m2m_keys(objs: Sequence[models.Model]) -> dict[str, dict[Any, list[Any]]]:
-    """Per many-to-many field, each object's sorted related keys, read through the through-model."""
-    model = type(objs[0])
-    pks = [obj.pk for obj in objs]
-    result: dict[str, dict[Any, list[Any]]] = {}
-    for m2m in model._meta.many_to_many:
-        through, source, target = _through(m2m)
-        keys: dict[Any, list[Any]] = {pk: [] for pk in pks}
-        for chunk in _chunks(pks):
-            rows = through._default_manager.filter(**{f"{source}__in": chunk}).values_list(source, target)
-            for owner, related in rows:
-                keys[owner].append(related)
-        result[m2m.name] = {pk: sorted(values) for pk, values in keys.items()}
-    return result
+def _recorded(objs: Sequence[models.Model]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The payload snapshot and the state digest of each saved object, from one read of its links."""
+    links = m2m_links(objs)
+    return _snapshots(objs, links), states_of(objs, links)
 
 
 def _through(m2m: Any) -> tuple[type[models.Model], str, str]:
@@ -121,12 +108,19 @@ def create_record(
         obj.full_clean()
         obj.save()
         _set_m2m(obj, m2m or {})
-        append_event(
+        (payload,), (state,) = _recorded([obj])
+        append_events(
+            [
+                NewEvent(
+                    action="create",
+                    object_type=object_type(obj),
+                    object_id=obj.pk,
+                    payload=payload,
+                    code=code_of(obj),
+                    state=state,
+                )
+            ],
             actor=actor,
-            action="create",
-            object_type=object_type(obj),
-            object_id=obj.pk,
-            payload=snapshot(obj),
         )
     return obj
 
@@ -166,14 +160,20 @@ def update_record(
         current.full_clean()
         current.save()
         _set_m2m(current, m2m or {})
-        after = snapshot(current)
+        (after,), (state,) = _recorded([current])
         diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v and k != "version"}
-        append_event(
+        append_events(
+            [
+                NewEvent(
+                    action=action,
+                    object_type=object_type(current),
+                    object_id=current.pk,
+                    payload={"changes": diff, "version": getattr(current, "version", None)},
+                    code=code_of(current),
+                    state=state,
+                )
+            ],
             actor=actor,
-            action=action,
-            object_type=object_type(current),
-            object_id=current.pk,
-            payload={"changes": diff, "version": getattr(current, "version", None)},
         )
     return current
 
@@ -203,10 +203,18 @@ def create_records(model: type[M], rows: Sequence[Mapping[str, Any]], *, actor: 
                 links.extend(through(**{source: obj.pk, target: key}) for key in related)
             through._default_manager.bulk_create(links)
         kind = object_type(model)
+        payloads, states = _recorded(objs)
         append_events(
             [
-                NewEvent(action="create", object_type=kind, object_id=obj.pk, payload=payload)
-                for obj, payload in zip(objs, _snapshots(objs), strict=True)
+                NewEvent(
+                    action="create",
+                    object_type=kind,
+                    object_id=obj.pk,
+                    payload=payload,
+                    code=code_of(obj),
+                    state=state,
+                )
+                for obj, payload, state in zip(objs, payloads, states, strict=True)
             ],
             actor=actor,
         )
@@ -266,10 +274,10 @@ def update_records(
                 for obj in current:
                     setattr(obj, field.attname, stamp)
         _write_fields(model, current, sorted(written))
-        after = _snapshots(current)
+        after, states = _recorded(current)
         kind = object_type(model)
         events = []
-        for obj, old, new in zip(current, before, after, strict=True):
+        for obj, old, new, state in zip(current, before, after, states, strict=True):
             diff = {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v and k != "version"}
             events.append(
                 NewEvent(
@@ -277,6 +285,8 @@ def update_records(
                     object_type=kind,
                     object_id=obj.pk,
                     payload={"changes": diff, "version": getattr(obj, "version", None)},
+                    code=code_of(obj),
+                    state=state,
                 )
             )
         append_events(events, actor=actor)
@@ -640,9 +650,34 @@ def delete_record(obj: models.Model, *, actor: Actor) -> None:
     """Delete one object, recording what it held."""
     with transaction.atomic():
         payload = snapshot(obj)
-        kind, pk = object_type(obj), obj.pk
+        kind, pk, code = object_type(obj), obj.pk, code_of(obj)
+        events = [
+            NewEvent(
+                action="delete", object_type=kind, object_id=pk, payload=payload, code=code, state=DELETED
+            )
+        ]
+        # What the delete takes with it (aliases of a family, routes of a hub) is recorded too,
+        # so the chain never names a state for a row that is gone.
+        collector = Collector(using=obj._state.db or "default")
+        collector.collect([obj])
+        for model, instances in collector.data.items():
+            if object_type(model) not in PROVED:
+                continue
+            for other in sorted(instances, key=lambda o: o.pk):
+                if type(other) is type(obj) and other.pk == pk:
+                    continue
+                events.append(
+                    NewEvent(
+                        action="delete",
+                        object_type=object_type(other),
+                        object_id=other.pk,
+                        payload={"with": code or pk},
+                        code=code_of(other),
+                        state=DELETED,
+                    )
+                )
         obj.delete()
-        append_event(actor=actor, action="delete", object_type=kind, object_id=pk, payload=payload)
+        append_events(events, actor=actor)
 
 
 def raise_for_fields(errors: Mapping[str, str]) -> None:

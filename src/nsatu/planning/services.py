@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.ledger import NewEvent, append_event, append_events
+from nsatu.core.proof import digest, row_values
 from nsatu.core.services import create_record, update_record, update_records
 from nsatu.core.tables import format_quantity
 from nsatu.needs.models import Requirement, RequirementStatus
@@ -187,6 +188,8 @@ def approve_plan_run(run: PlanRun, *, actor: Actor) -> PlanRun:
                         "quantity": line.quantity,
                         "arrival_week": line.arrival_week,
                     },
+                    # the line as the worker stored it: read above, no query per line
+                    state=digest(row_values(line, {})),
                 )
                 for line in lines
             ],

@@ -13,6 +13,7 @@ from django_tasks import task
 from nsatu.core.actors import WORKER
 from nsatu.core.heartbeat import Heartbeat
 from nsatu.core.ledger import append_event
+from nsatu.core.proof import lines_digest
 from nsatu.planner.io import ScenarioError
 from nsatu.planner.progress import ProgressEvent
 from nsatu.planning.adapters import save_plan, scenario_from_db
@@ -158,18 +159,22 @@ def _finish(
         if metrics and isinstance(metrics.get("gap"), (int, float)):
             run.gap = float(metrics["gap"])  # type: ignore[arg-type]
         run.save()
+        payload: dict[str, object] = {
+            "method": run.method,
+            "lines": lines,
+            "plan_status": plan_status,
+            "objective": (metrics or {}).get("objective"),
+            "message": message[:500],
+        }
+        if status == RunStatus.DONE:
+            # the lines as stored, in one read: what `nsatu ledger verify` compares them with
+            payload["lines_digest"] = lines_digest(run_id)
         append_event(
             actor=WORKER,
             action="plan-" + status,
             object_type="planning.planrun",
             object_id=run_id,
-            payload={
-                "method": run.method,
-                "lines": lines,
-                "plan_status": plan_status,
-                "objective": (metrics or {}).get("objective"),
-                "message": message[:500],
-            },
+            payload=payload,
         )
 
 

@@ -217,6 +217,7 @@ def _save_step(shipment: Shipment, target: str, *, actor: Actor, on: dt.date, **
         object_type="shipments.shipment",
         object_id=shipment.pk,
         payload={"code": shipment.code, "from": before, "to": target, "on": on, **payload},
+        record=shipment,
     )
     return shipment
 
@@ -369,6 +370,7 @@ def split_shipment(shipment: Shipment, quantity: float, *, actor: Actor) -> Ship
             object_type="shipments.shipment",
             object_id=new.pk,
             payload={**snapshot(new), "split_from": current.code},
+            record=new,
         )
     return new
 
@@ -410,6 +412,7 @@ def cancel_shipment(
                 "quantity": current.quantity,
                 "reason": reason,
             },
+            record=current,
         )
     return current
 
@@ -427,6 +430,7 @@ def flag_shipment(shipment: Shipment, *, actor: Actor, flag: str, on: dt.date) -
             object_type="shipments.shipment",
             object_id=current.pk,
             payload={"code": current.code, "state": current.state, "on": on, "flag": flag},
+            record=current,
         )
     return current
 

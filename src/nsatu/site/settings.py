@@ -219,6 +219,9 @@ NSATU_EUM_ANNUAL_DAYS = int(os.environ.get("NSATU_EUM_ANNUAL_DAYS", "365"))
 # Evidence files (waybills, photos, inventory sheets) live here, named by their SHA-256, not in the database.
 NSATU_EVIDENCE_DIR = Path(os.environ.get("NSATU_EVIDENCE_DIR", VAR_DIR / "evidence")).resolve()
 NSATU_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# The Ed25519 key that signs ledger checkpoints: a file outside the database (and the repository),
+# created on first use with mode 0600; its public half is written beside it as <name>.pub.
+NSATU_LEDGER_KEY = Path(os.environ.get("NSATU_LEDGER_KEY", VAR_DIR / "ledger-signing.key")).resolve()
 
 # Notifications by e-mail: printed on the console unless a backend is configured (nothing leaves the
 # machine by default). NSATU_SITE_URL makes the links in e-mails absolute.

@@ -57,6 +57,7 @@ from nsatu.planning.models import (
     committed_by_requirement,
     held_by_offer,
     quantity_tolerance,
+    run_heavy_fields,
     taken_by_offer,
     uncommitted,
 )
@@ -290,7 +291,9 @@ def visible_commitments(user: Any) -> QuerySet[Allocation]:
 
 def visible_decommitments(user: Any) -> QuerySet[Decommitment]:
     """Decommitments of the user's own nation, or taking back a line the user may see."""
-    queryset = Decommitment.objects.select_related("donor", "offer__item_type", "backfill_run")
+    queryset = Decommitment.objects.select_related("donor", "offer__item_type", "backfill_run").defer(
+        *run_heavy_fields("backfill_run")
+    )
     if sees_everything(user):
         return queryset
     seen = DecommitmentLine.objects.filter(
@@ -386,6 +389,7 @@ def _build_plan(
     approved = list(
         Allocation.objects.filter(run__approved_at__isnull=False, offer__in=offers)
         .select_related("run", "offer__item_type", "requirement")
+        .defer(*run_heavy_fields("run"))
         .order_by("pk")
     )
     active = active_line_quantities(approved)

@@ -30,7 +30,7 @@ from nsatu.offers.forms import OfferForm, OfferUploadForm
 from nsatu.offers.models import Offer, OfferStatus
 from nsatu.offers.services import OfferError, create_offer, update_offer, withdraw_offer
 from nsatu.offers.upload import read_offer_upload
-from nsatu.planning.models import Allocation
+from nsatu.planning.models import Allocation, run_heavy_fields
 from nsatu.shipments.services import arrival_date, scenario_start
 
 LINES = "lines-"  # the query-string prefix of the second table of "My offers"
@@ -121,7 +121,8 @@ def _destinations(user: Any) -> QuerySet[Allocation]:
             requirement__in=releasable(Requirement.objects.all(), user),
             run__approved_at__isnull=False,
         )
-        .select_related("offer", "requirement", "hub", "run")
+        .select_related("offer__item_type", "requirement", "hub", "run")
+        .defer(*run_heavy_fields("run"))
         .order_by("offer__code", "arrival_week", "pk")
     )
 

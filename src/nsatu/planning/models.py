@@ -139,6 +139,13 @@ class PlanRun(TrackedModel):
         return None if self.gap is None else 100.0 * self.gap
 
 
+def run_heavy_fields(path: str) -> tuple[str, ...]:
+    """A run's fields too heavy to load beside each joined row (``path`` is the join, e.g.
+    ``"run"``): its metrics hold every per-requirement figure, tens of kilobytes decoded
+    per row. Pages that join runs for their id, method or dates defer them."""
+    return (f"{path}__metrics",)
+
+
 class Allocation(models.Model):
     """One shipment line of a plan run: offer -> requirement through a hub, arriving a week.
 

@@ -33,7 +33,7 @@ from nsatu.core.releasability import releasable, with_visible_codes
 from nsatu.nations.models import Agreement
 from nsatu.offers.models import Offer
 from nsatu.planner.io import format_number
-from nsatu.planning.models import Allocation, active_line_quantities
+from nsatu.planning.models import Allocation, active_line_quantities, run_heavy_fields
 from nsatu.shipments.choices import SHIPPED_STATES, ShipmentState
 from nsatu.shipments.models import ItemValue, Shipment
 
@@ -155,7 +155,11 @@ def aid_chains(
     user: Any = None, *, agreements: QuerySet[Agreement] | None = None, everything: bool = False
 ) -> list[AgreementChain]:
     """The aid chain of each agreement, from what ``user`` may see (or everything, for exports)."""
-    chosen = list((agreements if agreements is not None else Agreement.objects.all()).select_related("donor"))
+    chosen = list(
+        (agreements if agreements is not None else Agreement.objects.all())
+        .select_related("donor")
+        .prefetch_related("pledges")
+    )
     chains = {a.pk: AgreementChain(a) for a in chosen}
     attribute = _Attribution(list(Agreement.objects.filter(donor__in=[a.donor_id for a in chosen])))
     values = _item_values()
@@ -192,8 +196,10 @@ def aid_chains(
             )
 
     committed: dict[int, list[Allocation]] = defaultdict(list)
-    lines = Allocation.objects.filter(run__approved_at__isnull=False, offer__in=offers).select_related(
-        "offer__item_type", "run"
+    lines = (
+        Allocation.objects.filter(run__approved_at__isnull=False, offer__in=offers)
+        .select_related("offer__item_type", "run")
+        .defer(*run_heavy_fields("run"))
     )
     for line in lines.order_by("offer_id", "pk"):
         committed[line.offer_id].append(line)

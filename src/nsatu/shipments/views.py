@@ -27,7 +27,7 @@ from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table
 from nsatu.logistics.models import Hub
 from nsatu.monitoring.evidence import may_attach
 from nsatu.nations.models import Nation
-from nsatu.planning.models import PlanRun
+from nsatu.planning.models import PlanRun, run_heavy_fields
 from nsatu.shipments import services
 from nsatu.shipments.choices import ShipmentState
 from nsatu.shipments.forms import CodeForm, DispatchForm, ReceiptForm, ShipmentFilterForm, StepForm
@@ -205,7 +205,12 @@ SLIPPED = ListSpec(
 def shipment_slipped(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Late shipments, by plan run: planned arrival against receipt (or today), days slipped."""
     today = _today()
-    late = _visible(request).filter(late_q(today)).select_related("allocation__run")
+    late = (
+        _visible(request)
+        .filter(late_q(today))
+        .select_related("allocation__run")
+        .defer(*run_heavy_fields("allocation__run"))
+    )
     export = table_export(request, SLIPPED, late)
     if export is not None:
         return export

@@ -116,7 +116,7 @@ def list_stress_cases(
 ) -> QuerySet[StressCase]:
     """The run's cases in the order they were queued, each with its result once done."""
     run = _run(request, run_id)
-    queryset = StressCase.objects.filter(run=run).select_related("run")
+    queryset = StressCase.objects.filter(run=run).select_related("run").defer("run__base", "run__base_lines")
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("pk")

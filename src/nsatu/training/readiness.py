@@ -83,58 +83,72 @@ def _week_of(day: dt.date, start: dt.date) -> int:
     return max(0, (day - start).days // 7)
 
 
-def _arrivals(family: Family, user: Any, start: dt.date) -> tuple[dict[int, float], dict[int, float]]:
-    """Units delivered and still planned per week: shipments, and approved lines not yet shipped."""
-    delivered: dict[int, float] = {}
-    planned: dict[int, float] = {}
-    shipments: QuerySet[Shipment] = releasable(Shipment.objects.filter(item_type__family=family), user)
-    kept = shipments.exclude(state=ShipmentState.CANCELLED)  # taken back: it will not arrive
-    for s in kept.only("state", "quantity", "quantity_received", "received_on", "planned_arrival"):
-        if s.state == ShipmentState.RECEIVED and s.received_on is not None:
-            week = _week_of(s.received_on, start)
-            delivered[week] = delivered.get(week, 0.0) + (s.quantity_received or 0.0)
-        else:
-            week = _week_of(s.planned_arrival, start)
-            planned[week] = planned.get(week, 0.0) + s.quantity
-    offers = releasable(Offer.objects.filter(item_type__family=family), user)
-    lines = Allocation.objects.filter(
-        offer__in=offers, run__approved_at__isnull=False, shipments__isnull=True
-    ).only("quantity", "arrival_week")
-    for line in lines:
-        planned[line.arrival_week] = planned.get(line.arrival_week, 0.0) + line.quantity
-    return delivered, planned
+@dataclass
+class _Inputs:
+    """One family's readiness inputs, read for many families at once."""
+
+    delivered: dict[int, float] = field(default_factory=dict)
+    planned: dict[int, float] = field(default_factory=dict)
+    service_steps: list[tuple[dt.date, int]] = field(default_factory=list)
+    cohorts: list[Cohort] = field(default_factory=list)
 
 
-def _service_steps(family: Family, user: Any) -> list[tuple[dt.date, int]]:
-    """Dated steps (+1 out, -1 back) of the family's received items leaving and re-entering service.
+def _add(weeks: dict[int, float], week: int, units: float) -> None:
+    weeks[week] = weeks.get(week, 0.0) + units
 
-    A damaged item, one away for repair, lost, destroyed, written off or
-    transferred counts out of service from the day of its change until it
-    returns to service.
-    """
+
+def _inputs(family_ids: list[int], user: Any, start: dt.date) -> dict[int, _Inputs]:
+    """Per family: units delivered and still planned per week (shipments, and approved lines not
+    yet shipped), its service steps and its cohorts; five queries whatever the number of families."""
     from nsatu.monitoring.choices import OUT_OF_SERVICE
     from nsatu.monitoring.models import ItemStateChange
     from nsatu.monitoring.visibility import visible_items
 
-    items = visible_items(user).filter(item_type__family=family)
-    changes = ItemStateChange.objects.filter(item__in=items).values_list("on", "from_state", "to_state")
-    steps = []
-    for on, before, after in changes:
+    found = {pk: _Inputs() for pk in family_ids}
+    shipments: QuerySet[Shipment] = releasable(
+        Shipment.objects.filter(item_type__family_id__in=family_ids), user
+    )
+    kept = shipments.exclude(state=ShipmentState.CANCELLED)  # taken back: it will not arrive
+    for family_id, state, quantity, received, received_on, arrival in kept.values_list(
+        "item_type__family_id", "state", "quantity", "quantity_received", "received_on", "planned_arrival"
+    ):
+        if state == ShipmentState.RECEIVED and received_on is not None:
+            _add(found[family_id].delivered, _week_of(received_on, start), received or 0.0)
+        else:
+            _add(found[family_id].planned, _week_of(arrival, start), quantity)
+    offers = releasable(Offer.objects.filter(item_type__family_id__in=family_ids), user)
+    lines = Allocation.objects.filter(
+        offer__in=offers, run__approved_at__isnull=False, shipments__isnull=True
+    )
+    for family_id, quantity, week in lines.values_list(
+        "offer__item_type__family_id", "quantity", "arrival_week"
+    ):
+        _add(found[family_id].planned, week, quantity)
+    # Dated steps (+1 out, -1 back) of received items leaving and re-entering service: a damaged
+    # item, one away for repair, lost, destroyed, written off or transferred counts out of service
+    # from the day of its change until it returns to service.
+    items = visible_items(user).filter(item_type__family_id__in=family_ids)
+    changes = ItemStateChange.objects.filter(item__in=items).values_list(
+        "item__item_type__family_id", "on", "from_state", "to_state"
+    )
+    for family_id, on, before, after in changes:
         was, now = before in OUT_OF_SERVICE, after in OUT_OF_SERVICE
         if was != now:
-            steps.append((on, 1 if now else -1))
-    return steps
+            found[family_id].service_steps.append((on, 1 if now else -1))
+    for cohort in Cohort.objects.filter(course__family_id__in=family_ids).select_related("course"):
+        found[cohort.course.family_id].cohorts.append(cohort)
+    return found
 
 
-def family_readiness(family: Family, user: Any, *, today: dt.date | None = None) -> FamilyReadiness:
-    """Week-by-week readiness of one family, over the plan horizon and any later arrival."""
-    today = today or timezone.localdate()
-    settings = PlanningSettings.objects.first()
-    start = settings.start_date if settings else dt.date(2026, 12, 7)
-    horizon = settings.horizon_weeks if settings else 52
-    delivered, planned = _arrivals(family, user, start)
-    service_steps = _service_steps(family, user)
-    cohorts = list(Cohort.objects.filter(course__family=family))
+def _readiness(
+    family: Family, inputs: _Inputs, *, start: dt.date, horizon: int, today: dt.date
+) -> FamilyReadiness:
+    delivered, planned, service_steps, cohorts = (
+        inputs.delivered,
+        inputs.planned,
+        inputs.service_steps,
+        inputs.cohorts,
+    )
     last = max([horizon - 1, *delivered, *planned])
     result = FamilyReadiness(family)
     units = 0.0
@@ -170,12 +184,31 @@ def family_readiness(family: Family, user: Any, *, today: dt.date | None = None)
     return result
 
 
+def _window() -> tuple[dt.date, int]:
+    settings = PlanningSettings.objects.first()
+    return (settings.start_date, settings.horizon_weeks) if settings else (dt.date(2026, 12, 7), 52)
+
+
+def family_readiness(family: Family, user: Any, *, today: dt.date | None = None) -> FamilyReadiness:
+    """Week-by-week readiness of one family, over the plan horizon and any later arrival."""
+    start, horizon = _window()
+    inputs = _inputs([family.pk], user, start)[family.pk]
+    return _readiness(family, inputs, start=start, horizon=horizon, today=today or timezone.localdate())
+
+
 def readiness_overview(user: Any, *, today: dt.date | None = None) -> list[FamilyReadiness]:
-    """Readiness of every crewed family that has units coming or cohorts training."""
-    families = Family.objects.filter(crew_per_unit__gt=0).order_by("code")
+    """Readiness of every crewed family that has units coming or cohorts training.
+
+    The same few queries whatever the number of families: each input is read for
+    all families at once and split by family here.
+    """
+    today = today or timezone.localdate()
+    start, horizon = _window()
+    families = list(Family.objects.filter(crew_per_unit__gt=0).order_by("code"))
+    inputs = _inputs([f.pk for f in families], user, start)
     overview = []
     for family in families:
-        readiness = family_readiness(family, user, today=today)
-        if readiness.units > 0 or Cohort.objects.filter(course__family=family).exists():
+        readiness = _readiness(family, inputs[family.pk], start=start, horizon=horizon, today=today)
+        if readiness.units > 0 or inputs[family.pk].cohorts:
             overview.append(readiness)
     return overview

@@ -17,6 +17,7 @@ from nsatu.core.choices import Role
 from nsatu.core.services import ConflictError
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.nations.models import Nation
+from nsatu.planning.models import run_heavy_fields
 from nsatu.training.forms import CohortForm, GraduateForm, SeatsForm
 from nsatu.training.models import Cohort, Course
 from nsatu.training.readiness import family_readiness, readiness_overview
@@ -48,7 +49,9 @@ def _yes_no() -> list[tuple[str, str]]:
 COHORTS = ListSpec(
     name="cohorts",
     heading=gettext_lazy("Cohorts"),
-    queryset=lambda user: Cohort.objects.select_related("course__family", "course__host", "target_run"),
+    queryset=lambda user: Cohort.objects.select_related("course__family", "course__host", "target_run").defer(
+        *run_heavy_fields("target_run")
+    ),
     columns=[
         Column(gettext_lazy("Course"), lambda c: c.course.code, ("course__code", "start"), "course"),
         Column(

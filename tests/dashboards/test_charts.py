@@ -149,7 +149,7 @@ def test_ukrainian_figures_use_ukrainian_separators(planned: Any) -> None:
 
 
 def test_plotly_bundle_and_css_are_served_locally(client: Any) -> None:
-    from nsatu.dashboards.plotly_assets import assets
+    from nsatu.core.plotly_assets import assets
 
     digest = assets().digest
     js = client.get(f"/assets/plotly-{digest}.min.js")

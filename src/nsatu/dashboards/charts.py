@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from nsatu.catalog.models import Capability, Family
 from nsatu.commitments.models import DecommitmentLine
+from nsatu.core.plotly_assets import chart_layout as _layout
 from nsatu.core.releasability import releasable, sees_everything
 from nsatu.logistics.models import Hub
 from nsatu.nations.models import Pledge
@@ -384,22 +385,6 @@ def fleet_diversity() -> list[FleetRow]:
 
 
 # --- figures ----------------------------------------------------------------
-
-
-def _layout(**extra: Any) -> dict[str, Any]:
-    # Ukrainian writes 1 234,5: plotly's `separators` is "<decimal><thousands>".
-    separators = ", " if (get_language() or "en").startswith("uk") else ".,"
-    layout: dict[str, Any] = {
-        "separators": separators,
-        "margin": {"l": 60, "r": 20, "t": 10, "b": 60},
-        "legend": {"orientation": "h", "y": -0.2},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "font": {"family": "system-ui, sans-serif", "size": 13},
-        "hovermode": "closest",
-    }
-    layout.update(extra)
-    return layout
 
 
 def _date_axis(title: str) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,9 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from nsatu.core.exports import FORMATS, export_response
+from nsatu.core.plotly_assets import assets, bundle_bytes, bundle_gzip, plotly_context
 from nsatu.dashboards import audit, charts
 from nsatu.dashboards.lists import SPECS, ListSpec, apply, export_filename, export_table, table_page
-from nsatu.dashboards.plotly_assets import assets, bundle_bytes, bundle_gzip
 from nsatu.monitoring.overdue import overdue_summary
 from nsatu.planning.models import PlanRun
 
@@ -24,11 +22,6 @@ ASSET_CACHE = "public, max-age=31536000, immutable"  # the URL carries the conte
 
 def _role(request: HttpRequest) -> str | None:
     return getattr(request.user, "role", None)
-
-
-def _plotly_context() -> dict[str, Any]:
-    bundle = assets()
-    return {"plotly": bundle}
 
 
 @login_required
@@ -70,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "agreements": agreements,
         "hub_rows": hub_rows,
         "eum": overdue_summary(user),
-        **_plotly_context(),
+        **plotly_context(),
     }
     return render(request, "dashboards/dashboard.html", context)
 
@@ -83,7 +76,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
         "rows": rows_,
         "total": sum(r.count for r in rows_),
         "figures": {"fleet": charts.fleet_figure(rows_)},
-        **_plotly_context(),
+        **plotly_context(),
     }
     return render(request, "dashboards/fleet.html", context)
 

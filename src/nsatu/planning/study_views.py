@@ -81,7 +81,7 @@ def latest_frontier(run: PlanRun) -> FleetStudy | None:
 def frontier_figure(study: FleetStudy, run: PlanRun) -> dict[str, Any]:
     """Plotly's figure of a frontier: pwf and on-time share against the new families allowed,
     each point linking to its plan, and ``run`` itself marked."""
-    from nsatu.dashboards.charts import _layout
+    from nsatu.core.plotly_assets import chart_layout as _layout
 
     points = study.result.get("points", [])
     x = [p["limit"] for p in points]
@@ -142,7 +142,7 @@ def frontier_figure(study: FleetStudy, run: PlanRun) -> dict[str, Any]:
 
 def fleet_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     """What the plan page's fleet include shows: the studies, the chart and the worth table."""
-    from nsatu.dashboards.views import _plotly_context
+    from nsatu.core.plotly_assets import plotly_context
 
     fail_stale_studies()
     frontier = latest_frontier(run)
@@ -161,7 +161,7 @@ def fleet_context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
             for p in frontier.result.get("points", [])
         ]
     if context["chart_figures"]:
-        context.update(_plotly_context())
+        context.update(plotly_context())
     return context
 
 

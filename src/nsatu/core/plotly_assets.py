@@ -93,3 +93,27 @@ def assets() -> PlotlyAssets:
         css=plotly_css(source),
         maplibre_guard_id=guard.group(1),
     )
+
+
+def plotly_context() -> dict[str, object]:
+    """What a page that draws charts adds to its template context."""
+    return {"plotly": assets()}
+
+
+def chart_layout(**extra: object) -> dict[str, object]:
+    """The layout every chart shares, with the reader's number separators."""
+    from django.utils.translation import get_language
+
+    # Ukrainian writes 1 234,5: plotly's `separators` is "<decimal><thousands>".
+    separators = ", " if (get_language() or "en").startswith("uk") else ".,"
+    layout: dict[str, object] = {
+        "separators": separators,
+        "margin": {"l": 60, "r": 20, "t": 10, "b": 60},
+        "legend": {"orientation": "h", "y": -0.2},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "hovermode": "closest",
+    }
+    layout.update(extra)
+    return layout

@@ -17,7 +17,6 @@ from nsatu.core.choices import Role
 from nsatu.core.services import ConflictError
 from nsatu.dashboards.lists import Column, Filter, ListSpec, table_export, table_page
 from nsatu.nations.models import Nation
-from nsatu.planning.models import run_heavy_fields
 from nsatu.training.forms import CohortForm, GraduateForm, SeatsForm
 from nsatu.training.models import Cohort, Course
 from nsatu.training.readiness import family_readiness, readiness_overview
@@ -49,8 +48,9 @@ def _yes_no() -> list[tuple[str, str]]:
 COHORTS = ListSpec(
     name="cohorts",
     heading=gettext_lazy("Cohorts"),
+    # the run's metrics (tens of kilobytes per row) are not needed for its id and name
     queryset=lambda user: Cohort.objects.select_related("course__family", "course__host", "target_run").defer(
-        *run_heavy_fields("target_run")
+        "target_run__metrics"
     ),
     columns=[
         Column(gettext_lazy("Course"), lambda c: c.course.code, ("course__code", "start"), "course"),

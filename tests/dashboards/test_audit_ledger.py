@@ -97,9 +97,20 @@ def test_export_rows_recompute_their_hashes(world: Any) -> None:
     assert header[0] == "Sequence" and header[-2:] == ["Previous hash", "Hash"]
     assert len(rows) == Event.objects.count()
     previous = None
-    for seq, time, actor, nation, action, object_type, object_id, payload, prev_hash, digest in reversed(
-        rows
-    ):
+    for (
+        seq,
+        time,
+        actor,
+        nation,
+        action,
+        object_type,
+        object_id,
+        code,
+        payload,
+        state,
+        prev_hash,
+        digest,
+    ) in reversed(rows):
         recomputed = event_hash(
             prev_hash=prev_hash,
             seq=seq,
@@ -110,6 +121,8 @@ def test_export_rows_recompute_their_hashes(world: Any) -> None:
             object_type=object_type,
             object_id=str(object_id or ""),
             payload=json.loads(payload),
+            code=code or "",
+            state=state or "",
         )
         assert recomputed == digest
         assert previous is None or prev_hash == previous

@@ -135,14 +135,14 @@ def code_of(obj: models.Model) -> str:
     return ""
 
 
-def m2m_links(objs: Sequence[models.Model]) -> dict[str, dict[Any, list[tuple[Any, str]]]]:
-    """Per many-to-many field, each object's related (key, code), sorted by key: one query per field."""
+def m2m_links(objs: Sequence[models.Model]) -> dict[str, dict[Any, list[tuple[Any, Any]]]]:
+    """Per many-to-many field, each object's related (key, code or key) sorted by key: a query per field."""
     if not objs:
         return {}
     model = type(objs[0])
     database = objs[0]._state.db or "default"
     pks = [obj.pk for obj in objs]
-    result: dict[str, dict[Any, list[tuple[Any, str]]]] = {}
+    result: dict[str, dict[Any, list[tuple[Any, Any]]]] = {}
     for m2m in model._meta.many_to_many:
         through: Any = m2m.remote_field.through
         source = through._meta.get_field(m2m.m2m_field_name()).attname
@@ -150,18 +150,18 @@ def m2m_links(objs: Sequence[models.Model]) -> dict[str, dict[Any, list[tuple[An
         target = target_field.attname
         shown = code_field(target_field.related_model)
         columns = [source, target] + ([f"{target_field.name}__{shown}"] if shown else [])
-        links: dict[Any, list[tuple[Any, str]]] = {pk: [] for pk in pks}
+        links: dict[Any, list[tuple[Any, Any]]] = {pk: [] for pk in pks}
         for start in range(0, len(pks), 500):
             chunk = pks[start : start + 500]
             rows = through._default_manager.using(database).filter(**{f"{source}__in": chunk})
             for row in rows.values_list(*columns):
-                links[row[0]].append((row[1], str(row[2]) if shown else str(row[1])))
+                links[row[0]].append((row[1], str(row[2]) if shown else row[1]))
         result[m2m.name] = {pk: sorted(found, key=lambda link: link[0]) for pk, found in links.items()}
     return result
 
 
 def states_of(
-    objs: Sequence[models.Model], links: Mapping[str, Mapping[Any, Sequence[tuple[Any, str]]]] | None = None
+    objs: Sequence[models.Model], links: Mapping[str, Mapping[Any, Sequence[tuple[Any, Any]]]] | None = None
 ) -> list[str]:
     """The state of each saved object (of one model), from ``links`` or one query per many-to-many field."""
     links = m2m_links(objs) if links is None else links

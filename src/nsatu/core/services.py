@@ -55,7 +55,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 
 def _snapshots(
-    objs: Sequence[models.Model], links: Mapping[str, Mapping[Any, Sequence[tuple[Any, str]]]] | None = None
+    objs: Sequence[models.Model], links: Mapping[str, Mapping[Any, Sequence[tuple[Any, Any]]]] | None = None
 ) -> list[dict[str, Any]]:
     """``snapshot`` of many saved objects of one model, one query per many-to-many field."""
     if not objs:

@@ -68,7 +68,9 @@ COLUMNS = [
     _("Action"),
     _("Object type"),
     _("Object id"),
+    _("Code"),
     _("Payload"),
+    _("State"),
     _("Previous hash"),
     _("Hash"),
 ]
@@ -142,7 +144,9 @@ def export_rows(events: Iterable[Event]) -> Iterator[list[Any]]:
             e.action,
             e.object_type,
             e.object_id,
+            e.code,
             canonical_json(e.payload),
+            e.state,
             e.prev_hash,
             e.hash,
         ]

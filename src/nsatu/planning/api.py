@@ -141,7 +141,7 @@ def approve(request: HttpRequest, run_id: Id) -> PlanRun:
 
 @router.post(
     "/plan-runs/{run_id}/studies",
-    response={202: FleetStudyOut, **CREATE_ERRORS},
+    response={202: FleetStudyOut, **WRITE_ERRORS},
     summary="Start a frontier or family-worth study of a run",
 )
 def create_fleet_study(request: HttpRequest, run_id: Id, payload: FleetStudyIn) -> Status[FleetStudy]:
@@ -165,7 +165,7 @@ def create_fleet_study(request: HttpRequest, run_id: Id, payload: FleetStudyIn) 
 
 @router.get(
     "/plan-runs/{run_id}/studies",
-    response={200: list[FleetStudyOut], **LIST_ERRORS},
+    response={200: list[FleetStudyOut], **READ_ERRORS},
     summary="List a run's studies",
 )
 @paginate(Pagination)

@@ -94,7 +94,11 @@ def test_import_killed_midway_writes_nothing(tmp_path: Path) -> None:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    time.sleep(4)  # well into the offers, far from the end
+    from django.db import connection
+
+    sqlite_path = Path(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" else None
+    # the import writes in batches within one transaction: killed while that is open, it is midway
+    wait_for(lambda: import_transaction_open(sqlite_path) or importer.poll() is not None, 60, "the import")
     assert importer.poll() is None, "the import ended before it could be killed:\n" + log.read_text()
     importer.send_signal(signal.SIGKILL)
     importer.wait(10)
@@ -244,7 +248,6 @@ def test_web_server_killed_mid_import_confirm_keeps_all_or_nothing(tmp_path: Pat
         pressing = threading.Thread(target=press_import)
         pressing.start()
         wait_for(lambda: import_transaction_open(sqlite_path), 60, "the import's transaction")
-        time.sleep(1)  # well into the import's rows (it takes several seconds), far from the commit
         assert "page" not in outcome, "the import ended before the server could be killed"
         os.killpg(server.pid, signal.SIGKILL)
         pressing.join(30)

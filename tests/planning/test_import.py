@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from typer.testing import CliRunner
 
 from nsatu.catalog.models import Capability, Family
@@ -59,6 +61,28 @@ def test_every_imported_row_writes_its_event(small_folder: Path) -> None:
     assert Event.objects.filter(object_type="offers.offer", action="create").count() == len(
         scenario.offers.ids
     )
+
+
+def test_import_writes_in_batches_not_row_by_row() -> None:
+    """Bulk writes: queries grow with tables and batches (statements of hundreds of rows), not with rows."""
+
+    def queries(scenario: Any, *, dry_run: bool) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            import_scenario(scenario, actor=CLI, dry_run=dry_run)
+        return len(captured.captured_queries)
+
+    small, medium = generate("small", 3), generate("medium", 3)
+    assert len(medium.offers.ids) >= 4 * len(small.offers.ids)
+    rows = len(medium.offers.ids) + len(medium.requirements.ids) + len(medium.items.codes)
+    small_queries, medium_queries = queries(small, dry_run=True), queries(medium, dry_run=True)
+    assert small_queries < 150
+    # row by row costs several queries a row; in batches SQLite's 999 parameters a statement
+    # still split inserts into statements of some 70-80 rows
+    assert medium_queries < small_queries + rows / 20, (small_queries, medium_queries, rows)
+    assert Offer.objects.count() == 0  # the dry runs wrote nothing
+    import_scenario(medium, actor=CLI)
+    assert queries(medium, dry_run=False) < 100  # as given: read in batches, nothing written
+    assert Event.objects.filter(object_type="offers.offer").count() == len(medium.offers.ids)
 
 
 def test_changed_row_is_updated_and_recorded(small_folder: Path) -> None:

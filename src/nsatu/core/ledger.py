@@ -17,8 +17,12 @@ from django.utils.translation import gettext as _
 from nsatu.core.actors import Actor, actor_identity
 from nsatu.core.models import GENESIS_HASH, Event, LedgerHead
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: checked first, as hashing many events walks them all
+        return value
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):
@@ -28,7 +32,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from nsatu.catalog.models import Capability, Family, FamilyAlias, ItemType
 from nsatu.core.actors import Actor
 from nsatu.core.releasability import format_marking, parse_marking
-from nsatu.core.services import create_record, update_record
+from nsatu.core.services import create_records, update_record, update_records
 from nsatu.logistics.models import Hub, Route
 from nsatu.nations.models import Agreement, Coalition, Nation, Pledge
 from nsatu.needs.models import Requirement, RequirementStatus
@@ -100,11 +100,31 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-class _Upserter:
-    """Creates or updates one row per key, recording only real changes."""
+@dataclass
+class _Row:
+    """One row of a table to upsert: its key, its values, its many-to-many links and extra columns."""
 
-    def __init__(self, actor: Actor, report: ImportReport) -> None:
-        self.actor, self.report = actor, report
+    key: dict[str, Any]
+    values: dict[str, Any]
+    m2m: dict[str, list[Any]] = field(default_factory=dict)
+    extra: dict[str, str] | None = None
+
+
+# Rows written per batch: one ledger lock, a few queries, and a progress tick each.
+IMPORT_BATCH = 1000
+
+
+class _Upserter:
+    """Creates or updates the rows of a table in batches, recording only real changes.
+
+    Each batch costs a fixed number of queries (existing rows in one, new ones by
+    ``create_records``, changed ones by ``update_records``), so an import grows
+    with the number of tables, not of rows, and writes the events
+    ``create_record``/``update_record`` would, one per row created or changed.
+    """
+
+    def __init__(self, actor: Actor, report: ImportReport, tick: ImportProgress) -> None:
+        self.actor, self.report, self.tick = actor, report, tick
 
     def __call__(
         self,
@@ -115,27 +135,92 @@ class _Upserter:
         m2m: dict[str, Iterable[Any]] | None = None,
         extra: dict[str, str] | None = None,
     ) -> Any:
-        """Upsert one row. ``extra``: the row's unmodelled columns, merged into the stored
-        ones (a column the file does not have keeps its stored value)."""
-        m2m = {name: list(items) for name, items in (m2m or {}).items()}
-        existing = model._default_manager.filter(**key).first()
-        if extra is not None:
-            stored = getattr(existing, "extra", None) or {}
-            values = {**values, "extra": {**stored, **extra}}
-        if existing is None:
+        """Upsert one row (a table of one)."""
+        row = _Row(key, values, {name: list(items) for name, items in (m2m or {}).items()}, extra)
+        return self.many(table, model, [row], progress=False)[0]
+
+    def many(
+        self, table: str, model: type[models.Model], rows: list[_Row], *, progress: bool = True
+    ) -> list[Any]:
+        """Upsert the rows, in order; returns the stored objects in the same order."""
+        stored: list[Any] = []
+        for start in range(0, len(rows), IMPORT_BATCH):
+            stored.extend(self._batch(table, model, rows[start : start + IMPORT_BATCH]))
+            if progress:
+                self.tick(table, len(stored), len(rows))
+        return stored
+
+    def _batch(self, table: str, model: type[models.Model], rows: list[_Row]) -> list[Any]:
+        existing = _existing(model, rows)
+        result: list[Any] = [None] * len(rows)
+        new: list[tuple[int, dict[str, Any]]] = []
+        changed: list[tuple[int, Any, dict[str, Any]]] = []
+        relinked: list[tuple[int, Any, dict[str, Any], dict[str, list[Any]]]] = []
+        for i, row in enumerate(rows):
+            current = existing.get(_key_of(model, row.key))
+            values = row.values
+            if row.extra is not None:
+                stored = getattr(current, "extra", None) or {}
+                values = {**values, "extra": {**stored, **row.extra}}
+            if current is None:
+                new.append((i, {**row.key, **values, **row.m2m}))
+                continue
+            changes = {k: v for k, v in values.items() if _stored(current, k) != _comparable(v)}
+            m2m_changes = {
+                name: items
+                for name, items in row.m2m.items()
+                if {o.pk for o in getattr(current, name).all()} != {o.pk for o in items}
+            }
+            result[i] = current
+            if m2m_changes:
+                relinked.append((i, current, changes, m2m_changes))
+            elif changes:
+                changed.append((i, current, changes))
+            else:
+                self.report.count(table, "unchanged")
+        created = create_records(model, [fields for _i, fields in new], actor=self.actor)
+        for (i, _fields), obj in zip(new, created, strict=True):
+            result[i] = obj
             self.report.count(table, "created")
-            return create_record(model, actor=self.actor, m2m=m2m, **key, **values)
-        changes = {k: v for k, v in values.items() if _comparable(getattr(existing, k)) != _comparable(v)}
-        m2m_changes = {
-            name: items
-            for name, items in m2m.items()
-            if set(getattr(existing, name).values_list("pk", flat=True)) != {i.pk for i in items}
-        }
-        if not changes and not m2m_changes:
-            self.report.count(table, "unchanged")
-            return existing
-        self.report.count(table, "updated")
-        return update_record(existing, actor=self.actor, action="import-update", m2m=m2m_changes, **changes)
+        updated = update_records(
+            [(obj, changes) for _i, obj, changes in changed], actor=self.actor, action="import-update"
+        )
+        for (i, _obj, _changes), obj in zip(changed, updated, strict=True):
+            result[i] = obj
+            self.report.count(table, "updated")
+        # rare (a requirement accepting other families): one record at a time, as before
+        for i, obj, changes, m2m_changes in relinked:
+            result[i] = update_record(
+                obj, actor=self.actor, action="import-update", m2m=m2m_changes, **changes
+            )
+            self.report.count(table, "updated")
+        return result
+
+
+def _stored(obj: models.Model, name: str) -> Any:
+    """A field's stored value as ``_comparable`` gives it; a related record by its key, unread."""
+    field = obj._meta.get_field(name)
+    if getattr(field, "many_to_one", False):
+        return getattr(obj, field.attname)  # type: ignore[union-attr]
+    return _comparable(getattr(obj, name))
+
+
+def _key_of(model: type[models.Model], key: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A row's key as comparable values (related objects by their keys), in field order."""
+    return tuple(_comparable(key[name]) for name in sorted(key))
+
+
+def _existing(model: type[models.Model], rows: list[_Row]) -> dict[tuple[Any, ...], Any]:
+    """The stored rows of the batch, by key, in one query (with their many-to-many links)."""
+    names = sorted(rows[0].key)
+    first = names[0]
+    wanted = {_comparable(row.key[first]) for row in rows}
+    m2m = sorted({name for row in rows for name in row.m2m})
+    queryset = model._default_manager.filter(**{f"{first}__in": wanted}).prefetch_related(*m2m)
+    found: dict[tuple[Any, ...], Any] = {}
+    for obj in queryset:
+        found[tuple(_stored(obj, name) for name in names)] = obj
+    return found
 
 
 def _given(scenario: Scenario, table: str, row: int, column: str) -> str | None:
@@ -181,11 +266,10 @@ def import_scenario(
     exactly what a real import would create and change.
     """
     report = ImportReport()
-    upsert = _Upserter(actor, report)
     tick = progress or (lambda table, done, total: None)
     try:
         with transaction.atomic():
-            _import_all(scenario, upsert, tick)
+            _import_all(scenario, _Upserter(actor, report, tick))
             if dry_run:
                 transaction.set_rollback(True)
     except (ValidationError, IntegrityError) as exc:
@@ -213,24 +297,31 @@ def _below_commitments(s: Scenario) -> list[CellError]:
     return errors
 
 
-def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> None:
+def _import_all(scenario: Scenario, upsert: _Upserter) -> None:
     s = scenario
     refused = _below_commitments(s)
     if refused:
         raise ScenarioError(refused)
-    nations: dict[str, Nation] = {}
-    for i, code in enumerate(s.nations.codes):
-        nations[code] = upsert(
-            "nations",
-            Nation,
-            {"iso3": code},
-            _with_given(
-                {"name": s.nations.names[i], "nato": bool(s.nations.nato[i]), "eu": bool(s.nations.eu[i])},
-                codification_bureau=_given(s, "nations", i, "codification_bureau"),
-            ),
-            extra=_unmodelled(s, "nations", i),
-        )
-        tick("nations", i + 1, len(s.nations.codes))
+    stored_nations = upsert.many(
+        "nations",
+        Nation,
+        [
+            _Row(
+                {"iso3": code},
+                _with_given(
+                    {
+                        "name": s.nations.names[i],
+                        "nato": bool(s.nations.nato[i]),
+                        "eu": bool(s.nations.eu[i]),
+                    },
+                    codification_bureau=_given(s, "nations", i, "codification_bureau"),
+                ),
+                extra=_unmodelled(s, "nations", i),
+            )
+            for i, code in enumerate(s.nations.codes)
+        ],
+    )
+    nations: dict[str, Nation] = dict(zip(s.nations.codes, stored_nations, strict=True))
     meta = (s.extensions.get("_meta") or [{}])[0]
     upsert(
         "scenario",
@@ -250,203 +341,276 @@ def _import_all(scenario: Scenario, upsert: _Upserter, tick: ImportProgress) -> 
     )
     # Without capabilities.csv the file says nothing about names: stored names stay.
     listed = {str(r["code"]): r for r in s.extensions.get("capabilities", [])}
-    capabilities: dict[str, Capability] = {}
-    for code in sorted(set(s.capability_codes) | set(listed)):
-        record = listed.get(code)
-        capabilities[code] = upsert(
-            "capabilities",
-            Capability,
-            {"code": code},
-            {} if record is None else {"name": str(record.get("name", "") or "")},
-            extra=None if record is None else _extension_extra("capabilities", record),
-        )
-    families: dict[str, Family] = {}
-    for i, code in enumerate(s.families.codes):
-        families[code] = upsert(
-            "families",
-            Family,
-            {"code": code},
-            {
-                "name": s.families.names[i],
-                "capability": capabilities[s.capability_codes[int(s.families.capability[i])]],
-                "in_service": bool(s.families.in_service[i]),
-                "introduction_cost": float(s.families.cost[i]) if s.families.cost_given[i] else None,
-                "crew_per_unit": float(s.families.crew_per_unit[i]),
-                "existing_crews": float(s.families.existing_crews[i]),
-            },
-            extra=_unmodelled(s, "families", i),
-        )
-        tick("families", i + 1, len(s.families.codes))
-    for row in s.extensions.get("family_aliases", []):
-        upsert(
-            "family_aliases",
-            FamilyAlias,
-            {"alias": str(row["alias"])},
-            {"family": families[str(row["family"])], "source": str(row.get("source", "") or "")},
-            extra=_extension_extra("family_aliases", row),
-        )
-    items: dict[str, ItemType] = {}
-    for i, code in enumerate(s.items.codes):
-        serialised = _given(s, "item_types", i, "serialised")
-        countable = _given(s, "item_types", i, "countable")
-        items[code] = upsert(
-            "item_types",
-            ItemType,
-            {"code": code},
-            _with_given(
-                {
-                    "name": s.items.names[i],
-                    "family": families[s.families.codes[int(s.items.family[i])]],
-                    "unit": s.items.unit[i],
-                    "mass_t": float(s.items.mass_t[i]),
-                    "nsn": s.items.nsn[i],
-                },
-                serialised=None if serialised is None else _is_true(serialised),
+    capability_codes = sorted(set(s.capability_codes) | set(listed))
+    stored_capabilities = upsert.many(
+        "capabilities",
+        Capability,
+        [
+            _Row(
+                {"code": code},
+                {} if listed.get(code) is None else {"name": str(listed[code].get("name", "") or "")},
+                extra=None if listed.get(code) is None else _extension_extra("capabilities", listed[code]),
             )
-            # an empty `countable` cell says "by the unit" (None); no column says nothing
-            | ({} if countable is None else {"countable": _is_true(countable) if countable else None}),
-            extra=_unmodelled(s, "item_types", i),
-        )
-        tick("item_types", i + 1, len(s.items.codes))
+            for code in capability_codes
+        ],
+    )
+    capabilities: dict[str, Capability] = dict(zip(capability_codes, stored_capabilities, strict=True))
+    stored_families = upsert.many(
+        "families",
+        Family,
+        [
+            _Row(
+                {"code": code},
+                {
+                    "name": s.families.names[i],
+                    "capability": capabilities[s.capability_codes[int(s.families.capability[i])]],
+                    "in_service": bool(s.families.in_service[i]),
+                    "introduction_cost": float(s.families.cost[i]) if s.families.cost_given[i] else None,
+                    "crew_per_unit": float(s.families.crew_per_unit[i]),
+                    "existing_crews": float(s.families.existing_crews[i]),
+                },
+                extra=_unmodelled(s, "families", i),
+            )
+            for i, code in enumerate(s.families.codes)
+        ],
+    )
+    families: dict[str, Family] = dict(zip(s.families.codes, stored_families, strict=True))
+    upsert.many(
+        "family_aliases",
+        FamilyAlias,
+        [
+            _Row(
+                {"alias": str(row["alias"])},
+                {"family": families[str(row["family"])], "source": str(row.get("source", "") or "")},
+                extra=_extension_extra("family_aliases", row),
+            )
+            for row in s.extensions.get("family_aliases", [])
+        ],
+    )
+    stored_items = upsert.many(
+        "item_types", ItemType, [_item_row(s, i, code, families) for i, code in enumerate(s.items.codes)]
+    )
+    items: dict[str, ItemType] = dict(zip(s.items.codes, stored_items, strict=True))
     recipient = nations.get(s.recipient) or Nation.objects.get(iso3=s.recipient)
-    requirements: dict[str, Requirement] = {}
-    for i, code in enumerate(s.requirements.ids):
-        marking = _given(s, "requirements", i, "releasability")
-        releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
-        m2m: dict[str, Iterable[Any]] = {"accepts": [families[f] for f in s.requirements.accepts[i]]}
-        if marking is not None:
-            m2m["releasable_to"] = [nations[c] for c in listed_nations]
-        requirements[code] = upsert(
-            "requirements",
-            Requirement,
-            {"code": code},
-            _with_given(
+    stored_requirements = upsert.many(
+        "requirements",
+        Requirement,
+        [
+            _requirement_row(s, i, code, recipient, capabilities, families, nations)
+            for i, code in enumerate(s.requirements.ids)
+        ],
+    )
+    requirements: dict[str, Requirement] = dict(zip(s.requirements.ids, stored_requirements, strict=True))
+    allocated_codes = set(Offer.objects.filter(status=OfferStatus.ALLOCATED).values_list("code", flat=True))
+    upsert.many(
+        "offers",
+        Offer,
+        [
+            _offer_row(s, i, code, nations, items, requirements, allocated_codes)
+            for i, code in enumerate(s.offers.ids)
+        ],
+    )
+    stored_hubs = upsert.many(
+        "hubs",
+        Hub,
+        [
+            _Row(
+                {"code": code},
                 {
-                    "recipient": recipient,
-                    "capability": capabilities[s.capability_codes[int(s.requirements.capability[i])]],
-                    "quantity": float(s.requirements.quantity[i]),
-                    "priority": int(s.requirements.priority[i]),
-                    "needed_by": s.requirements.needed_by[i],
+                    "name": s.hubs.names[i],
+                    "nation": nations[s.hubs.iso3[i]],
+                    "capacity_t_per_week": float(s.hubs.capacity_t[i]),
                 },
-                title=_given(s, "requirements", i, "title"),
-                releasability=releasability,
-            ),
-            m2m=m2m,
-            extra=_unmodelled(s, "requirements", i),
-        )
-        tick("requirements", i + 1, len(s.requirements.ids))
-    for i, code in enumerate(s.offers.ids):
-        marking = _given(s, "offers", i, "releasability")
-        releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
-        earmark = int(s.offers.earmark[i])
-        upsert(
-            "offers",
-            Offer,
-            {"code": code},
-            _with_given(
+                extra=_unmodelled(s, "hubs", i),
+            )
+            for i, code in enumerate(s.hubs.codes)
+        ],
+    )
+    hubs: dict[str, Hub] = dict(zip(s.hubs.codes, stored_hubs, strict=True))
+    upsert.many(
+        "routes",
+        Route,
+        [
+            _Row(
                 {
-                    "donor": nations[s.nations.codes[int(s.offers.donor[i])]],
-                    "item_type": items[s.items.codes[int(s.offers.item[i])]],
-                    "quantity": float(s.offers.quantity[i]),
-                    "available_from": s.offers.available_from[i],
-                    "earmark": requirements[s.requirements.ids[earmark]] if earmark >= 0 else None,
-                    "status": _offer_status(s, i, code),
+                    "donor": nations[s.nations.codes[int(s.routes.donor[k])]],
+                    "hub": hubs[s.hubs.codes[int(s.routes.hub[k])]],
                 },
-                note=_given(s, "offers", i, "note"),
-                releasability=releasability,
-            ),
-            m2m={} if marking is None else {"releasable_to": [nations[c] for c in listed_nations]},
-            extra=_unmodelled(s, "offers", i),
-        )
-        tick("offers", i + 1, len(s.offers.ids))
-    hubs: dict[str, Hub] = {}
-    for i, code in enumerate(s.hubs.codes):
-        hubs[code] = upsert(
-            "hubs",
-            Hub,
-            {"code": code},
-            {
-                "name": s.hubs.names[i],
-                "nation": nations[s.hubs.iso3[i]],
-                "capacity_t_per_week": float(s.hubs.capacity_t[i]),
-            },
-            extra=_unmodelled(s, "hubs", i),
-        )
-    for k in range(len(s.routes.donor)):
-        donor, hub = s.nations.codes[int(s.routes.donor[k])], s.hubs.codes[int(s.routes.hub[k])]
-        upsert(
-            "routes",
-            Route,
-            {"donor": nations[donor], "hub": hubs[hub]},
-            {"lead_time_days": int(s.routes.lead_days[k])},
-            extra=_unmodelled(s, "routes", k),
-        )
-    for i, code in enumerate(s.courses.ids):
-        upsert(
-            "courses",
-            Course,
-            {"code": code},
-            {
-                "family": families[s.families.codes[int(s.courses.family[i])]],
-                "host": nations[s.courses.host[i]],
-                "seats": float(s.courses.seats[i]),
-                "start": s.courses.start[i],
-                "duration_weeks": int(s.courses.duration_weeks[i]),
-            },
-            extra=_unmodelled(s, "courses", i),
-        )
-    for row in s.extensions.get("coalitions", []):
-        upsert(
-            "coalitions",
-            Coalition,
-            {"code": str(row["code"])},
-            {"name": str(row.get("name", ""))},
-            m2m={
-                "capabilities": [capabilities[c] for c in _as_list(row.get("capabilities"))],
-                "leads": [nations[c] for c in _as_list(row.get("leads"))],
-                "members": [nations[c] for c in _as_list(row.get("members"))],
-            },
-            extra=_extension_extra("coalitions", row),
-        )
-    agreements: dict[str, Agreement] = {}
-    for row in s.extensions.get("agreements", []):
-        agreements[str(row["id"])] = upsert(
-            "agreements",
-            Agreement,
-            {"code": str(row["id"])},
-            {
-                "donor": nations[str(row["donor"])],
-                "signed": row["signed"],
-                "duration_years": row.get("duration_years") or None,
-                "place": str(row.get("place", "") or ""),
-                "note": str(row.get("note", "") or ""),
-            },
-            extra=_extension_extra("agreements", row),
-        )
-    for row in s.extensions.get("pledges", []):
-        upsert(
-            "pledges",
-            Pledge,
-            {
-                "agreement": agreements[str(row["agreement"])],
-                "year": int(row["year"]),  # type: ignore[call-overload]
-                "currency": str(row["currency"]),
-                "purpose": str(row.get("purpose", "") or ""),
-            },
-            {"amount": Decimal(str(row["amount"]))},
-            extra=_extension_extra("pledges", row),
-        )
+                {"lead_time_days": int(s.routes.lead_days[k])},
+                extra=_unmodelled(s, "routes", k),
+            )
+            for k in range(len(s.routes.donor))
+        ],
+    )
+    upsert.many(
+        "courses",
+        Course,
+        [
+            _Row(
+                {"code": code},
+                {
+                    "family": families[s.families.codes[int(s.courses.family[i])]],
+                    "host": nations[s.courses.host[i]],
+                    "seats": float(s.courses.seats[i]),
+                    "start": s.courses.start[i],
+                    "duration_weeks": int(s.courses.duration_weeks[i]),
+                },
+                extra=_unmodelled(s, "courses", i),
+            )
+            for i, code in enumerate(s.courses.ids)
+        ],
+    )
+    upsert.many(
+        "coalitions",
+        Coalition,
+        [
+            _Row(
+                {"code": str(row["code"])},
+                {"name": str(row.get("name", ""))},
+                m2m={
+                    "capabilities": [capabilities[c] for c in _as_list(row.get("capabilities"))],
+                    "leads": [nations[c] for c in _as_list(row.get("leads"))],
+                    "members": [nations[c] for c in _as_list(row.get("members"))],
+                },
+                extra=_extension_extra("coalitions", row),
+            )
+            for row in s.extensions.get("coalitions", [])
+        ],
+    )
+    agreement_rows = s.extensions.get("agreements", [])
+    stored_agreements = upsert.many(
+        "agreements",
+        Agreement,
+        [
+            _Row(
+                {"code": str(row["id"])},
+                {
+                    "donor": nations[str(row["donor"])],
+                    "signed": row["signed"],
+                    "duration_years": row.get("duration_years") or None,
+                    "place": str(row.get("place", "") or ""),
+                    "note": str(row.get("note", "") or ""),
+                },
+                extra=_extension_extra("agreements", row),
+            )
+            for row in agreement_rows
+        ],
+    )
+    agreements: dict[str, Agreement] = {
+        str(row["id"]): agreement for row, agreement in zip(agreement_rows, stored_agreements, strict=True)
+    }
+    upsert.many(
+        "pledges",
+        Pledge,
+        [
+            _Row(
+                {
+                    "agreement": agreements[str(row["agreement"])],
+                    "year": int(row["year"]),  # type: ignore[call-overload]
+                    "currency": str(row["currency"]),
+                    "purpose": str(row.get("purpose", "") or ""),
+                },
+                {"amount": Decimal(str(row["amount"]))},
+                extra=_extension_extra("pledges", row),
+            )
+            for row in s.extensions.get("pledges", [])
+        ],
+    )
 
 
-def _offer_status(s: Scenario, i: int, code: str) -> str:
+def _item_row(s: Scenario, i: int, code: str, families: Mapping[str, Family]) -> _Row:
+    serialised = _given(s, "item_types", i, "serialised")
+    countable = _given(s, "item_types", i, "countable")
+    return _Row(
+        {"code": code},
+        _with_given(
+            {
+                "name": s.items.names[i],
+                "family": families[s.families.codes[int(s.items.family[i])]],
+                "unit": s.items.unit[i],
+                "mass_t": float(s.items.mass_t[i]),
+                "nsn": s.items.nsn[i],
+            },
+            serialised=None if serialised is None else _is_true(serialised),
+        )
+        # an empty `countable` cell says "by the unit" (None); no column says nothing
+        | ({} if countable is None else {"countable": _is_true(countable) if countable else None}),
+        extra=_unmodelled(s, "item_types", i),
+    )
+
+
+def _requirement_row(
+    s: Scenario,
+    i: int,
+    code: str,
+    recipient: Nation,
+    capabilities: Mapping[str, Capability],
+    families: Mapping[str, Family],
+    nations: Mapping[str, Nation],
+) -> _Row:
+    marking = _given(s, "requirements", i, "releasability")
+    releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
+    m2m: dict[str, list[Any]] = {"accepts": [families[f] for f in s.requirements.accepts[i]]}
+    if marking is not None:
+        m2m["releasable_to"] = [nations[c] for c in listed_nations]
+    return _Row(
+        {"code": code},
+        _with_given(
+            {
+                "recipient": recipient,
+                "capability": capabilities[s.capability_codes[int(s.requirements.capability[i])]],
+                "quantity": float(s.requirements.quantity[i]),
+                "priority": int(s.requirements.priority[i]),
+                "needed_by": s.requirements.needed_by[i],
+            },
+            title=_given(s, "requirements", i, "title"),
+            releasability=releasability,
+        ),
+        m2m=m2m,
+        extra=_unmodelled(s, "requirements", i),
+    )
+
+
+def _offer_row(
+    s: Scenario,
+    i: int,
+    code: str,
+    nations: Mapping[str, Nation],
+    items: Mapping[str, ItemType],
+    requirements: Mapping[str, Requirement],
+    allocated_codes: set[str],
+) -> _Row:
+    marking = _given(s, "offers", i, "releasability")
+    releasability, listed_nations = parse_marking(marking) if marking is not None else (None, [])
+    earmark = int(s.offers.earmark[i])
+    return _Row(
+        {"code": code},
+        _with_given(
+            {
+                "donor": nations[s.nations.codes[int(s.offers.donor[i])]],
+                "item_type": items[s.items.codes[int(s.offers.item[i])]],
+                "quantity": float(s.offers.quantity[i]),
+                "available_from": s.offers.available_from[i],
+                "earmark": requirements[s.requirements.ids[earmark]] if earmark >= 0 else None,
+                "status": _offer_status(s, i, code, allocated_codes),
+            },
+            note=_given(s, "offers", i, "note"),
+            releasability=releasability,
+        ),
+        m2m={} if marking is None else {"releasable_to": [nations[c] for c in listed_nations]},
+        extra=_unmodelled(s, "offers", i),
+    )
+
+
+def _offer_status(s: Scenario, i: int, code: str, allocated_codes: set[str]) -> str:
     """The stored status of offer ``i``: the file's `status`, and `platform_status` = allocated.
 
-    An offer the command has allocated stays allocated unless the file withdraws it.
+    An offer the command has allocated (``allocated_codes``) stays allocated unless the file withdraws it.
     """
     if s.offers.withdrawn[i]:  # the reader refuses `withdrawn` with `platform_status` = allocated
         return OfferStatus.WITHDRAWN
     allocated = _given(s, "offers", i, "platform_status") == "allocated"
-    if allocated or Offer.objects.filter(code=code, status=OfferStatus.ALLOCATED).exists():
+    if allocated or code in allocated_codes:
         return OfferStatus.ALLOCATED
     return OfferStatus.OFFERED
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
+from nsatu.core.validation import validate_code
 from nsatu.planner.scenario import COUNTABLE_UNITS
 
 NSN_PATTERN = r"^[0-9](-?[0-9]){12}$"
@@ -26,7 +27,7 @@ def is_whole_unit(unit: str, countable: bool | None = None) -> bool:
 class Capability(TrackedModel):
     """A military capability requirements are stated in (`artillery_sp`, `fighter`)."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(max_length=120, blank=True)
     # Scenario-file columns the platform does not model (`note`, `source`), as text (docs/format.md).
     extra = models.JSONField(default=dict, blank=True)
@@ -42,7 +43,7 @@ class Capability(TrackedModel):
 class Family(TrackedModel):
     """A platform family: equipment sharing training, spares and maintenance."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(max_length=120)
     capability = models.ForeignKey(Capability, on_delete=models.PROTECT, related_name="families")
     in_service = models.BooleanField(_("in service with the recipient"), default=False)
@@ -89,7 +90,7 @@ class FamilyAlias(TrackedModel):
 class ItemType(TrackedModel):
     """Something a donor can give: a member of a family, counted in a unit."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="item_types")
     unit = models.CharField(max_length=20, default="each", help_text=_("`each` = whole units"))

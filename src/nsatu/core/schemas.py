@@ -5,18 +5,33 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, get_args
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from nsatu.core.choices import Releasability
 from nsatu.core.models import ReleasableModel
 from nsatu.core.releasability import annotated_code, sees_everything
+from nsatu.planner.io.cells import code_problem
 
 # PostgreSQL refuses NUL characters in text; the API refuses them first, with a 422.
 NO_NUL = r"^[^\x00]*$"
-# Codes name records in paths: no slash, no NUL, and as long as the columns allow.
-CODE_PATTERN = r"^[^\x00/]+$"
+# Codes name records in paths and people read them: no slash, no space, control or invisible
+# (format) character, as ``nsatu.planner.io.cells.code_problem`` says; the pattern spells the
+# common ones out for the API's description, the validator checks every category.
+CODE_PATTERN = (
+    r"^[^\x00-\x20\x7f-\xa0\xad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f"
+    r"\u3000\ufeff\ufff9-\ufffb/]+$"
+)
 
-Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=CODE_PATTERN)]
+
+def _code_holds(value: str) -> str:
+    problem = code_problem(value)
+    if problem is not None:
+        raise ValueError(f"{value!r} cannot be a code: {problem}")
+    return value
+
+
+CODE_HOLDS = AfterValidator(_code_holds)
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=CODE_PATTERN), CODE_HOLDS]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
 Search = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
 # Free text, as long as the column it goes to.

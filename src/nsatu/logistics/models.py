@@ -6,12 +6,13 @@ from django.db import models
 from django.db.models import Q
 
 from nsatu.core.models import TrackedModel
+from nsatu.core.validation import validate_code
 
 
 class Hub(TrackedModel):
     """A logistics hub with a weekly throughput in tonnes."""
 
-    code = models.CharField(max_length=20, unique=True)
+    code = models.CharField(max_length=20, unique=True, validators=[validate_code])
     name = models.CharField(max_length=120)
     nation = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="hubs")
     capacity_t_per_week = models.FloatField()

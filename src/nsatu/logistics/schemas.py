@@ -5,10 +5,10 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from nsatu.core.schemas import CODE_PATTERN, Iso3, Name, NonNegative, Version
+from nsatu.core.schemas import CODE_HOLDS, CODE_PATTERN, Iso3, Name, NonNegative, Version
 from nsatu.logistics.models import Hub, Route
 
-HubCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=CODE_PATTERN)]
+HubCode = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=CODE_PATTERN), CODE_HOLDS]
 LeadTime = Annotated[int, Field(ge=0, le=3650, description="door-to-door days")]
 
 

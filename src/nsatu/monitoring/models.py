@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import ReleasableModel, TrackedModel
+from nsatu.core.validation import validate_code
 from nsatu.monitoring.choices import (
     IN_CUSTODY,
     CaseResolution,
@@ -134,7 +135,7 @@ class ItemStateChange(models.Model):
 class Inventory(TrackedModel):
     """A serial inventory of one donor's items, conducted by the recipient on one day."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])
     kind = models.CharField(_("kind"), max_length=8, choices=InventoryKind.choices)
     donor = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="+")
@@ -228,7 +229,7 @@ class TransferRequest(TrackedModel):
 class RepairOrder(TrackedModel):
     """A damaged or unserviceable item sent to a donor's facility or a hub workshop and back."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])
     item = models.ForeignKey(MonitoredItem, on_delete=models.PROTECT, related_name="repairs")
     facility_kind = models.CharField(_("facility"), max_length=8, choices=RepairFacility.choices)
     facility = models.CharField(_("facility name"), max_length=120)
@@ -296,7 +297,7 @@ class RepairLeg(models.Model):
 class DiscrepancyCase(TrackedModel):
     """A discrepancy found at receipt, followed as a case: who owns it, where it stands, how it ended."""
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])
     discrepancy = models.OneToOneField("shipments.Discrepancy", on_delete=models.PROTECT, related_name="case")
     shipment = models.ForeignKey("shipments.Shipment", on_delete=models.PROTECT, related_name="cases")
     opened_as = models.CharField(_("kind"), max_length=16)

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
+from nsatu.core.validation import validate_code
 
 
 class Nation(TrackedModel):
@@ -37,7 +38,7 @@ class Nation(TrackedModel):
 class Coalition(TrackedModel):
     """A capability coalition of the contact group: lead nations and members."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
     capabilities = models.ManyToManyField("catalog.Capability", blank=True, related_name="coalitions")
     leads = models.ManyToManyField(Nation, blank=True, related_name="coalitions_led")
@@ -55,7 +56,7 @@ class Coalition(TrackedModel):
 class Agreement(TrackedModel):
     """A long-term bilateral security agreement between a donor and the recipient."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     donor = models.ForeignKey(Nation, on_delete=models.PROTECT, related_name="agreements")
     signed = models.DateField()
     duration_years = models.PositiveSmallIntegerField(null=True, blank=True)

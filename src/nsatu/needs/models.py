@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import ReleasableModel, TrackedModel
+from nsatu.core.validation import validate_code
 
 
 class RequirementStatus(models.TextChoices):
@@ -24,7 +25,7 @@ class Requirement(TrackedModel, ReleasableModel):
     RELEASE_OWNER_FIELD = "recipient"
     RELEASE_CAPABILITY_FIELD = "capability"
 
-    code = models.CharField(_("id"), max_length=40, unique=True)
+    code = models.CharField(_("id"), max_length=40, unique=True, validators=[validate_code])
     title = models.CharField(max_length=200, blank=True)
     recipient = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="requirements")
     capability = models.ForeignKey(

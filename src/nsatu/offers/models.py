@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import ReleasableModel, TrackedModel
+from nsatu.core.validation import validate_code
 
 
 class OfferStatus(models.TextChoices):
@@ -23,7 +24,7 @@ class Offer(TrackedModel, ReleasableModel):
     RELEASE_OWNER_FIELD = "donor"
     RELEASE_CAPABILITY_FIELD = "item_type__family__capability"
 
-    code = models.CharField(_("id"), max_length=40, unique=True)
+    code = models.CharField(_("id"), max_length=40, unique=True, validators=[validate_code])
     donor = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="offers")
     item_type = models.ForeignKey("catalog.ItemType", on_delete=models.PROTECT, related_name="offers")
     quantity = models.FloatField()

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import ReleasableModel, TrackedModel
+from nsatu.core.validation import validate_code
 from nsatu.shipments.choices import DiscrepancyKind, LegKind, ShipmentState
 
 
@@ -44,7 +45,7 @@ class Shipment(TrackedModel, ReleasableModel):
     RELEASE_CAPABILITY_FIELD = "item_type__family__capability"
     RELEASE_PARTY_FIELDS = ("recipient",)
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = models.CharField(_("code"), max_length=40, unique=True, validators=[validate_code])
     allocation = models.ForeignKey(
         "planning.Allocation",
         on_delete=models.PROTECT,

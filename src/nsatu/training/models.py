@@ -7,12 +7,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from nsatu.core.models import TrackedModel
+from nsatu.core.validation import validate_code
 
 
 class Course(TrackedModel):
     """A course training crews of one family; crews are ready when it ends."""
 
-    code = models.CharField(max_length=40, unique=True)
+    code = models.CharField(max_length=40, unique=True, validators=[validate_code])
     family = models.ForeignKey("catalog.Family", on_delete=models.PROTECT, related_name="courses")
     host = models.ForeignKey("nations.Nation", on_delete=models.PROTECT, related_name="courses_hosted")
     seats = models.FloatField()
@@ -37,7 +38,7 @@ class Cohort(TrackedModel):
     ``graduated_on``.
     """
 
-    code = models.CharField(max_length=50, unique=True)
+    code = models.CharField(max_length=50, unique=True, validators=[validate_code])
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
     start = models.DateField()
     end = models.DateField()

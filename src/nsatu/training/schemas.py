@@ -6,7 +6,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from nsatu.core.schemas import CODE_PATTERN, Code, Iso3, NonNegative, Version
+from nsatu.core.schemas import CODE_HOLDS, CODE_PATTERN, Code, Iso3, NonNegative, Version
 from nsatu.training.models import Cohort, Course
 from nsatu.training.readiness import FamilyReadiness
 
@@ -49,7 +49,7 @@ class CourseOut(Schema):
         return obj.host.iso3
 
 
-CohortCode = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=CODE_PATTERN)]
+CohortCode = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=CODE_PATTERN), CODE_HOLDS]
 
 
 class CohortIn(Schema):

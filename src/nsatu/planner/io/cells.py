@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,27 @@ NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MAX_WHOLE = 1_000_000
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
 ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+# Characters a code may not hold: codes name records in paths, links and files, so no slash;
+# and people read and type them, so nothing unseen: no space or other separator, no control
+# character, no format character (the bidirectional overrides such as U+202E that make
+# "R-001" display as another code, zero-width spaces), no private or unassigned code point.
+CODE_FORBIDDEN_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def code_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a record's id or code, or None when it can."""
+    if not code:
+        return "it is empty"
+    for char in code:
+        if char == "/":
+            return "it holds a slash (codes name records in links)"
+        category = unicodedata.category(char)
+        if category in CODE_FORBIDDEN_CATEGORIES:
+            name = unicodedata.name(char, "unnamed")
+            return f"it holds U+{ord(char):04X} ({name.lower()}): no spaces, control or invisible characters"
+    return None
 
 
 # A text cell starting with =, +, -, @, tab or CR runs as a formula when a spreadsheet opens it.

@@ -25,6 +25,7 @@ from nsatu.planner.io.cells import (
     Table,
     TableReader,
     cell_text,
+    code_problem,
     format_number,
     parse_bool,
     parse_date,
@@ -72,9 +73,16 @@ class _Refs:
         return pos
 
 
-def _unique(row: Row, column: str, code: str, seen: dict[str, int], what: str = "") -> bool:
-    """Record the first row of each code; a later one is an error."""
+def _unique(
+    row: Row, column: str, code: str, seen: dict[str, int], what: str = "", *, is_code: bool = True
+) -> bool:
+    """Record the first row of each code; a later one is an error, as is a code with characters
+    no code may hold (``is_code=False`` for keys that are names, such as aliases)."""
     if not code:
+        return False
+    problem = code_problem(code) if is_code else None
+    if problem is not None:
+        row.error(column, f"{code!r} cannot be a {column}: {problem}")
         return False
     key = code.lower() if what == "case-insensitive" else code
     if key in seen:
@@ -724,7 +732,7 @@ def _extension(
             family = row.text("family", required=True)
             refs.check(row, "family", "families", family, "family")
             item = {"alias": row.text("alias", required=True), "family": family, "source": row.text("source")}
-            if not _unique(row, "alias", str(item["alias"]), seen, "case-insensitive"):
+            if not _unique(row, "alias", str(item["alias"]), seen, "case-insensitive", is_code=False):
                 continue
         elif name == "coalitions":
             item = {"code": row.text("code", required=True), "name": row.text("name")}
@@ -766,7 +774,7 @@ def _extension(
                 "purpose": row.text("purpose"),
             }
             pledge_key = f"{agreement}/{item['year']}/{currency}/{item['purpose']}"
-            if not _unique(row, "purpose", pledge_key, seen):
+            if not _unique(row, "purpose", pledge_key, seen, is_code=False):
                 continue
         if key and not _unique(row, columns[0], key, seen):
             continue

@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 NSATU := $(VENV)/bin/nsatu
 PYTEST := $(VENV)/bin/pytest
 export NSATU_VAR_DIR ?= $(CURDIR)/var
-# Tests that need no database run once; the rest run on SQLite and on PostgreSQL.
+# Tests that need no database run once; the rest run on SQLite and on PostgreSQL, but for the
+# browser tests (marker `browser`), which drive the pages once, on PostgreSQL, the production engine.
 DB_FREE_TESTS := tests/planner tests/demo tests/architecture
 LINT_PATHS := $(wildcard src tests benchmarks manage.py)
 
@@ -45,7 +46,7 @@ typecheck: $(VENV)/.dev-installed ## mypy (strict on the planner)
 	$(VENV)/bin/mypy src/nsatu
 
 test: $(VENV)/.dev-installed system-deps lint typecheck ## everything: lint, types, the suite on SQLite and on PostgreSQL
-	$(PYTEST) -n 2 -q tests
+	$(PYTEST) -n 2 -q tests -m "not browser"
 	bash scripts/with-postgres.sh $(PYTEST) -n 2 -q tests $(addprefix --ignore=,$(DB_FREE_TESTS))
 
 bench: $(VENV)/.dev-installed ## planner benchmarks (writes benchmarks/results/)
